@@ -1,0 +1,59 @@
+"""The FastAPI application: `uvicorn gateway.app:create_app --factory`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway import errors, routes
+from gateway.auth import Authenticator
+from gateway.deps import Services
+from gateway.queue import Enqueuer
+from pipeline import store
+from schemas.settings import Settings, get_settings
+from workers import broker as worker_broker
+
+DESCRIPTION = """
+Master-data ingest for B2B people, company and lead data sent by Clay webhooks.
+
+Every ingest answers `202 {job_id}` once Redis holds the message; poll `GET /jobs/{job_id}`.
+Send a key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+"""
+
+
+def build_services(settings: Settings) -> Services:
+    """Engine, broker and Redis clients for one app; nothing connects until first use."""
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set (hq-ingest serve sets it for embedded runs)")
+    engine = store.make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, application_name="hq-gateway"
+    )
+    broker = worker_broker.setup_broker(settings)
+    client = worker_broker.async_redis_client(settings)
+    admin = settings.hq_admin_api_key.get_secret_value() if settings.hq_admin_api_key else None
+    return Services(
+        settings=settings,
+        engine=engine,
+        enqueuer=Enqueuer(broker, client, namespace=settings.queue_namespace),
+        auth=Authenticator(admin_key=admin, engine=engine),
+        redis=client,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the settings default to the environment's."""
+    services = build_services(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.redis.aclose()
+        services.engine.dispose()
+
+    app = FastAPI(title="hq-ingest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.services = services
+    errors.install(app)
+    app.include_router(routes.router)
+    return app

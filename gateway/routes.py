@@ -1,0 +1,195 @@
+"""HTTP routes: validate, authorise, enqueue or read; no business logic here."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import dramatiq
+from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy import text
+
+from gateway.deps import ConnectionDep, PrincipalDep, Services, ServicesDep
+from gateway.errors import ApiError
+from gateway.queue import content_key, idempotency_key
+from pipeline import normalize
+from pipeline.store import ops, read
+from schemas.api import Health, JobAccepted, JobStatus, Person
+from schemas.webhooks import PersonProfileIngest
+from workers import stages
+
+router = APIRouter()
+
+#: How long an accepted job is known as `queued` before a worker has created its row.
+QUEUED_TTL_S = 7 * 24 * 3600
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeats with the same key within the de-duplication window get the same job",
+    ),
+]
+Force = Annotated[
+    bool, Query(description="Run again even if an identical request was accepted recently")
+]
+
+
+async def accept(
+    request: Request,
+    services: Services,
+    *,
+    actor: dramatiq.Actor[Any, Any],
+    kind: str,
+    body: dict[str, Any],
+    scope: str,
+    idempotency: str | None,
+    force: bool,
+) -> JobAccepted:
+    """Enqueue the first stage of a job and answer 202; repeats map to the original job."""
+    route = request.url.path
+    job_id = str(uuid.uuid4())
+    dedup = (
+        idempotency_key(route, idempotency, scope=scope)
+        if idempotency
+        else content_key(route, await request.body(), scope=scope)
+    )
+    enqueuer = services.enqueuer
+    if not force:
+        previous = await enqueuer.remember(
+            dedup, job_id, window_s=services.settings.dedup_window_s
+        )
+        if previous:
+            return _accepted(request, previous, duplicate=True)
+    try:
+        await enqueuer.note_queued(job_id, {"kind": kind}, ttl_s=QUEUED_TTL_S)
+        await enqueuer.send(actor, job_id=job_id, body=body)
+    except Exception:
+        await _forget_quietly(services, dedup)
+        raise ApiError(503, "the queue is unavailable; nothing was accepted, retry") from None
+    return _accepted(request, job_id, duplicate=False)
+
+
+async def _forget_quietly(services: Services, key: str) -> None:
+    try:
+        await services.enqueuer.forget(key)
+    except Exception:  # noqa: S110 - Redis is already failing; the 503 says what matters
+        pass
+
+
+def _accepted(request: Request, job_id: str, *, duplicate: bool) -> JobAccepted:
+    return JobAccepted(
+        job_id=job_id,
+        status_url=str(request.url_for("get_job", job_id=job_id)),
+        duplicate=duplicate,
+    )
+
+
+@router.post(
+    "/run/people/clay-native/person-profile/ingest",
+    status_code=202,
+    response_model=JobAccepted,
+    tags=["ingest"],
+    summary="Ingest one person profile (Clay, Proxycurl or People Data Labs shape)",
+)
+async def ingest_person_profile(
+    request: Request,
+    payload: PersonProfileIngest,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyKey = None,
+    force: Force = False,
+) -> JobAccepted:
+    return await accept(
+        request,
+        services,
+        actor=stages.store_raw,
+        kind="person_profile",
+        body=payload.model_dump(mode="json"),
+        scope=str(principal.key_id),
+        idempotency=idempotency,
+        force=force,
+    )
+
+
+@router.get("/jobs/{job_id}", response_model=JobStatus, tags=["jobs"], name="get_job")
+async def get_job(job_id: str, services: ServicesDep, _principal: PrincipalDep) -> JobStatus:
+    """A job's status, its stages and its whole history."""
+    job_key = _uuid(job_id)
+    job = await _run_sync(services, ops.load_job, job_id=job_key)
+    if job is not None:
+        return job_status(job)
+    queued = await services.enqueuer.queued(job_key)
+    if queued is None:
+        raise ApiError(404, f"no job {job_id}", field="job_id")
+    return JobStatus(job_id=job_key, kind=queued.get("kind"), status="queued")
+
+
+def job_status(job: dict[str, Any]) -> JobStatus:
+    """Shape a stored job for the API."""
+    return JobStatus(
+        **{k: v for k, v in job.items() if k not in {"events", "stages", "job_id"}},
+        job_id=str(job["job_id"]),
+        stages=job["stages"],
+        history=job["events"],
+    )
+
+
+async def _run_sync(services: Services, fn: Any, **kwargs: Any) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    def call() -> Any:
+        with services.engine.connect() as conn:
+            return fn(conn, **kwargs)
+
+    return await run_in_threadpool(call)
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ApiError(404, f"no job {value}", field="job_id") from None
+
+
+@router.get("/api/people", response_model=Person, tags=["read"])
+def get_person(
+    conn: ConnectionDep,
+    _principal: PrincipalDep,
+    linkedin_url: Annotated[str, Query(description="Any spelling of the profile URL")],
+) -> dict[str, Any]:
+    """The assembled person for any variant of their LinkedIn URL."""
+    canonical = normalize.linkedin_url(linkedin_url)
+    if canonical is None:
+        raise ApiError(422, "is not a LinkedIn profile URL", field="linkedin_url")
+    person = read.person_view(conn, linkedin_url=canonical)
+    if person is None:
+        raise ApiError(404, f"no person {canonical}", field="linkedin_url")
+    return person
+
+
+@router.get("/healthz", response_model=Health, tags=["health"])
+def healthz() -> Health:
+    """The process is up (no dependency checked)."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, tags=["health"])
+async def readyz(services: ServicesDep) -> Any:
+    """PostgreSQL and Redis are reachable; 503 otherwise."""
+    checks = {"database": "ok", "redis": "ok"}
+    try:
+        await _run_sync(services, lambda conn: conn.execute(text("SELECT 1")))
+    except Exception:
+        checks["database"] = "unreachable"
+    try:
+        await services.redis.ping()
+    except Exception:
+        checks["redis"] = "unreachable"
+    ok = all(v == "ok" for v in checks.values())
+    if not ok:
+        from gateway.errors import JsonResponse
+
+        return JsonResponse({"status": "unavailable", "checks": checks}, status_code=503)
+    return Health(status="ok", checks=checks)

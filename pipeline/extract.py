@@ -1,0 +1,379 @@
+"""Recognise which provider a raw person payload came from and extract a ProfileRecord.
+
+Clay forwards three shapes: its own enrich-person output, Proxycurl/EnrichLayer profiles and
+People Data Labs persons (bare, or inside PDL's ``{status, likelihood, data}`` envelope). The
+shape is decided by structural markers, several keys that only one provider sends, so a
+payload missing one optional key is still recognised and one that matches nothing is refused
+with `UnknownShapeError` rather than half-extracted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pipeline import normalize
+from pipeline.errors import InvalidPayloadError, UnknownShapeError
+from schemas.records import EducationRecord, ExperienceRecord, ProfileRecord, Shape
+
+Row = Mapping[str, Any]
+
+#: Top-level keys only one provider sends.
+_TOP_MARKERS: dict[Shape, frozenset[str]] = {
+    "clay": frozenset(
+        {"last_refresh", "slug", "org", "picture_url_orig", "picture_url_copy", "jobs_count"}
+        | {"latest_experience", "current_experience", "profile_id", "num_followers"}
+    ),
+    "proxycurl": frozenset(
+        {"public_identifier", "experiences", "profile_pic_url", "country_full_name"}
+        | {"occupation", "follower_count", "background_cover_image_url", "volunteer_work"}
+        | {"accomplishment_projects", "similarly_named_profiles"}
+    ),
+    "pdl": frozenset(
+        {"linkedin_username", "linkedin_connections", "job_title_levels", "job_title_role"}
+        | {"job_company_name", "location_locality", "location_region", "dataset_version"}
+        | {"last_initial", "location_continent"}
+    ),
+}
+#: Keys of an experience row that only one provider uses; ``{}`` marks a nested object.
+_ROW_MARKERS: dict[Shape, frozenset[str]] = {
+    "clay": frozenset({"is_current", "company_domain", "org_id", "locality"}),
+    "proxycurl": frozenset({"starts_at", "ends_at", "company_linkedin_profile_url", "logo_url"}),
+    "pdl": frozenset({"is_primary", "location_names", "company{}", "title{}"}),
+}
+#: Where each shape keeps its experience array.
+_EXPERIENCE_KEY: dict[Shape, str] = {
+    "clay": "experience",
+    "proxycurl": "experiences",
+    "pdl": "experience",
+}
+
+
+def _unwrap(raw: Row) -> Row:
+    """Return the person inside PDL's enrichment envelope, or the payload itself."""
+    data = raw.get("data")
+    if isinstance(data, Mapping) and ("status" in raw or "likelihood" in raw):
+        return data
+    return raw
+
+
+def _rows(value: object) -> list[tuple[int, Row]]:
+    """Enumerate the object rows of a provider array, each with its index in the array."""
+    if not isinstance(value, list):
+        return []
+    return [(index, row) for index, row in enumerate(value) if isinstance(row, Mapping)]
+
+
+def _row_keys(row: Row) -> set[str]:
+    """A row's keys plus ``<key>{}`` for each key whose value is a nested object."""
+    return set(row) | {f"{key}{{}}" for key, value in row.items() if isinstance(value, Mapping)}
+
+
+def _score(body: Row, shape: Shape) -> int:
+    """Count the markers of one shape in a payload (top-level keys + first experience row)."""
+    rows = _rows(body.get(_EXPERIENCE_KEY[shape]))
+    row_hits = len(_ROW_MARKERS[shape] & _row_keys(rows[0][1])) if rows else 0
+    return len(_TOP_MARKERS[shape] & set(body)) + row_hits
+
+
+def detect_shape(raw: Mapping[str, object]) -> Shape:
+    """Decide which provider shape a raw payload has; raise `UnknownShapeError` if none fits."""
+    if not isinstance(raw, Mapping):
+        raise UnknownShapeError(f"raw_payload is a {type(raw).__name__}, not a JSON object")
+    body = _unwrap(raw)
+    scores = sorted(((_score(body, shape), shape) for shape in _TOP_MARKERS), reverse=True)
+    (best, shape), (runner_up, _) = scores[0], scores[1]
+    if best >= 2 and best > runner_up:
+        return shape
+    keys = ", ".join(sorted(map(str, body))[:40]) or "(none)"
+    raise UnknownShapeError(
+        "raw_payload matches no known provider shape (clay, proxycurl, pdl; marker scores "
+        f"{', '.join(f'{name}={score}' for score, name in scores)}); keys seen: {keys}"
+    )
+
+
+def _str(row: Row, key: str) -> str | None:
+    """Return a raw string field as given, or None if it is missing or not a string."""
+    value = row.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _text(row: Row, key: str) -> str | None:
+    """Return a cleaned text field (trimmed, whitespace collapsed), or None."""
+    return normalize.clean_text(row.get(key))
+
+
+def _child(row: Row, key: str) -> Row:
+    """Return a nested object field, or an empty mapping when it is absent or not an object."""
+    value = row.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _count(value: object) -> int | None:
+    """Read a non-negative count given as an int or as text such as ``"500+"``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        digits = value.strip().rstrip("+").replace(",", "")
+        value = int(digits) if digits.isascii() and digits.isdigit() else None
+    return value if isinstance(value, int) and value >= 0 else None
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """Clean a list of strings, dropping blanks; a plain string counts as a one-item list."""
+    items = value if isinstance(value, list) else [value]
+    return tuple(text for text in map(normalize.clean_text, items) if text)
+
+
+def _joined(value: object) -> str | None:
+    """Join a list of strings (PDL degrees, majors) with ", "."""
+    return ", ".join(_texts(value)) or None
+
+
+def _location_name(*parts: str | None) -> str | None:
+    """Compose "City, State, Country" from the parts a provider gives separately."""
+    return ", ".join(part for part in parts if part) or None
+
+
+def _country_code(value: str | None) -> str | None:
+    """Return an ISO alpha-2 code in upper case, or None when the value is not one."""
+    code = normalize.clean_text(value)
+    return code.upper() if code and len(code) == 2 and code.isascii() and code.isalpha() else None
+
+
+def _payload_url(body: Row, url_keys: tuple[str, ...], slug_keys: tuple[str, ...]) -> str | None:
+    """Return the first usable profile URL a payload carries itself, from a URL or a slug."""
+    urls = (normalize.linkedin_url(_str(body, key)) for key in url_keys)
+    slugs = (normalize.linkedin_url_from_slug(_str(body, key)) for key in slug_keys)
+    return next((url for url in (*urls, *slugs) if url), None)
+
+
+def _pdl_profile_url(body: Row) -> str | None:
+    """Return PDL's own LinkedIn URL: the top-level field, then its ``profiles`` list."""
+    profiles = [row for _, row in _rows(body.get("profiles")) if row.get("network") == "linkedin"]
+    candidates = [body, *profiles]
+    urls = (_payload_url(row, ("linkedin_url", "url"), ()) for row in candidates)
+    fallback = _payload_url(body, (), ("linkedin_username",))
+    return next((url for url in urls if url), fallback)
+
+
+#: How each shape names its own profile URL.
+_OWN_URL: dict[Shape, Callable[[Row], str | None]] = {
+    "clay": lambda body: _payload_url(body, ("url", "linkedin_url"), ("slug",)),
+    "proxycurl": lambda body: _payload_url(
+        body, ("linkedin_profile_url", "profile_url", "url"), ("public_identifier",)
+    ),
+    "pdl": _pdl_profile_url,
+}
+
+
+def _profile_url(shape: Shape, body: Row, webhook_url: str | None) -> str:
+    """Pick the canonical profile URL: the webhook's when usable, else the payload's own."""
+    url = normalize.linkedin_url(webhook_url) or _OWN_URL[shape](body)
+    if url is None:
+        raise InvalidPayloadError(
+            f"no usable LinkedIn profile URL: webhook linkedin_url={webhook_url!r} and the "
+            f"{shape} payload's own profile URL are missing or not /in/<slug> URLs"
+        )
+    return url
+
+
+def _clay_is_current(row: Row) -> bool:
+    """Clay marks current rows with ``is_current``; without it, an end of "Present" counts."""
+    flag = row.get("is_current")
+    if isinstance(flag, bool):
+        return flag
+    end = _str(row, "end_date")
+    return bool(end and end.strip() and normalize.is_open_end(end))
+
+
+def _clay_experience(position: int, row: Row) -> ExperienceRecord:
+    """Extract one Clay ``experience[]`` row (Clay dates are always padded to the 1st)."""
+    name, website = _text(row, "company"), _str(row, "company_domain")
+    return ExperienceRecord(
+        position=position,
+        title=_text(row, "title"),
+        company_name=name,
+        company_domain=normalize.domain(website),
+        company_key=normalize.company_key(website, name),
+        company_linkedin_url=normalize.company_linkedin_url(_str(row, "url")),
+        location=_text(row, "locality"),
+        start=normalize.partial_date(row.get("start_date"), clay=True),
+        end=normalize.partial_date(row.get("end_date"), clay=True),
+        is_current=_clay_is_current(row),
+    )
+
+
+def _proxycurl_experience(position: int, row: Row) -> ExperienceRecord:
+    """Extract one Proxycurl ``experiences[]`` row; a null ``ends_at`` means current."""
+    name = _text(row, "company")
+    return ExperienceRecord(
+        position=position,
+        title=_text(row, "title"),
+        company_name=name,
+        company_key=normalize.company_key(None, name),
+        company_linkedin_url=normalize.company_linkedin_url(
+            _str(row, "company_linkedin_profile_url")
+        ),
+        location=_text(row, "location"),
+        start=normalize.partial_date(row.get("starts_at")),
+        end=normalize.partial_date(row.get("ends_at")),
+        is_current=normalize.is_open_end(row.get("ends_at")),
+    )
+
+
+def _pdl_experience(position: int, row: Row) -> ExperienceRecord:
+    """Extract one PDL ``experience[]`` row: nested company and title objects."""
+    company, title = _child(row, "company"), _child(row, "title")
+    name, website = _text(company, "name"), _str(company, "website") or _str(company, "domain")
+    return ExperienceRecord(
+        position=position,
+        title=_text(title, "name") if title else _text(row, "title"),
+        company_name=name,
+        company_domain=normalize.domain(website),
+        company_key=normalize.company_key(website, name),
+        company_linkedin_url=normalize.company_linkedin_url(_str(company, "linkedin_url")),
+        location=next(iter(_texts(row.get("location_names"))), None),
+        start=normalize.partial_date(row.get("start_date")),
+        end=normalize.partial_date(row.get("end_date")),
+        is_current=normalize.is_open_end(row.get("end_date")),
+        title_levels=_texts(title.get("levels")),
+        title_role=_text(title, "role"),
+        title_sub_role=_text(title, "sub_role"),
+    )
+
+
+def _clay_education(position: int, row: Row) -> EducationRecord:
+    """Extract one Clay ``education[]`` row."""
+    return EducationRecord(
+        position=position,
+        school_name=_text(row, "school_name"),
+        degree=_text(row, "degree"),
+        field_of_study=_text(row, "field_of_study"),
+        start=normalize.partial_date(row.get("start_date"), clay=True),
+        end=normalize.partial_date(row.get("end_date"), clay=True),
+    )
+
+
+def _proxycurl_education(position: int, row: Row) -> EducationRecord:
+    """Extract one Proxycurl ``education[]`` row (``{day, month, year}`` dates)."""
+    return EducationRecord(
+        position=position,
+        school_name=_text(row, "school"),
+        degree=_text(row, "degree_name"),
+        field_of_study=_text(row, "field_of_study"),
+        start=normalize.partial_date(row.get("starts_at")),
+        end=normalize.partial_date(row.get("ends_at")),
+    )
+
+
+def _pdl_education(position: int, row: Row) -> EducationRecord:
+    """Extract one PDL ``education[]`` row: a school object, degree and major lists."""
+    school = _child(row, "school")
+    return EducationRecord(
+        position=position,
+        school_name=_text(school, "name") if school else _text(row, "school"),
+        degree=_joined(row.get("degrees")),
+        field_of_study=_joined(row.get("majors")),
+        start=normalize.partial_date(row.get("start_date")),
+        end=normalize.partial_date(row.get("end_date")),
+    )
+
+
+def _clay_profile(body: Row, url: str) -> ProfileRecord:
+    """Extract a Clay enrich-person payload; city/state are left to the location classifier."""
+    first, last, full = normalize.person_name(
+        _str(body, "first_name"), _str(body, "last_name"), _str(body, "name")
+    )
+    return ProfileRecord(
+        linkedin_url=url,
+        slug=normalize.linkedin_slug(url) or "",
+        shape="clay",
+        full_name=full,
+        first_name=first,
+        last_name=last,
+        headline=_text(body, "headline"),
+        summary=normalize.clean_multiline(body.get("summary")),
+        location_name=_text(body, "location_name"),
+        country=_text(body, "country"),
+        connections=_count(body.get("connections")),
+        picture_url=_text(body, "picture_url_orig") or _text(body, "picture_url_copy"),
+        refreshed_at=normalize.timestamp(body.get("last_refresh")),
+        experiences=tuple(_clay_experience(i, row) for i, row in _rows(body.get("experience"))),
+        educations=tuple(_clay_education(i, row) for i, row in _rows(body.get("education"))),
+    )
+
+
+def _proxycurl_profile(body: Row, url: str) -> ProfileRecord:
+    """Extract a Proxycurl/EnrichLayer profile (``country`` is the alpha-2 code there)."""
+    first, last, full = normalize.person_name(
+        _str(body, "first_name"), _str(body, "last_name"), _str(body, "full_name")
+    )
+    city, state, country = (
+        _text(body, "city"),
+        _text(body, "state"),
+        _text(body, "country_full_name"),
+    )
+    return ProfileRecord(
+        linkedin_url=url,
+        slug=normalize.linkedin_slug(url) or "",
+        shape="proxycurl",
+        full_name=full,
+        first_name=first,
+        last_name=last,
+        headline=_text(body, "headline"),
+        summary=normalize.clean_multiline(body.get("summary")),
+        location_name=_location_name(city, state, country),
+        city=city,
+        state=state,
+        country=country,
+        country_code=_country_code(_str(body, "country")),
+        connections=_count(body.get("connections")),
+        picture_url=_text(body, "profile_pic_url"),
+        experiences=tuple(_proxycurl_experience(i, r) for i, r in _rows(body.get("experiences"))),
+        educations=tuple(_proxycurl_education(i, r) for i, r in _rows(body.get("education"))),
+    )
+
+
+def _pdl_profile(body: Row, url: str) -> ProfileRecord:
+    """Extract a People Data Labs person (PDL lower-cases names and places)."""
+    first, last, full = normalize.person_name(
+        _str(body, "first_name"), _str(body, "last_name"), _str(body, "full_name")
+    )
+    return ProfileRecord(
+        linkedin_url=url,
+        slug=normalize.linkedin_slug(url) or "",
+        shape="pdl",
+        full_name=full,
+        first_name=first,
+        last_name=last,
+        headline=_text(body, "headline"),
+        summary=normalize.clean_multiline(body.get("summary")),
+        location_name=_text(body, "location_name"),
+        city=_text(body, "location_locality"),
+        state=_text(body, "location_region"),
+        country=_text(body, "location_country"),
+        connections=_count(body.get("linkedin_connections")),
+        picture_url=_text(body, "profile_pic_url"),
+        experiences=tuple(_pdl_experience(i, row) for i, row in _rows(body.get("experience"))),
+        educations=tuple(_pdl_education(i, row) for i, row in _rows(body.get("education"))),
+    )
+
+
+#: One extractor per recognised shape.
+_EXTRACTORS: dict[Shape, Callable[[Row, str], ProfileRecord]] = {
+    "clay": _clay_profile,
+    "proxycurl": _proxycurl_profile,
+    "pdl": _pdl_profile,
+}
+
+
+def extract_profile(raw: Mapping[str, object], *, linkedin_url: str | None = None) -> ProfileRecord:
+    """Extract a ProfileRecord from a raw payload; ``linkedin_url`` is the webhook's own URL.
+
+    Raises `UnknownShapeError` for an unrecognised payload and `InvalidPayloadError` when
+    neither the webhook nor the payload gives a usable LinkedIn profile URL.
+    """
+    shape = detect_shape(raw)
+    body = _unwrap(raw)
+    return _EXTRACTORS[shape](body, _profile_url(shape, body, linkedin_url))

@@ -1,0 +1,41 @@
+"""Engine construction and the small conversions every writer shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, create_engine
+
+from schemas.records import PartialDate
+
+
+def make_engine(url: str, *, pool_size: int = 8, application_name: str = "hq-ingest") -> Engine:
+    """An engine on psycopg 3 with a bounded pool; `pool_pre_ping` survives a database restart."""
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"application_name": application_name, "connect_timeout": 5},
+    )
+
+
+def date_columns(prefix: str, value: PartialDate | None) -> dict[str, Any]:
+    """`start` → {"start_date": …, "start_precision": …}, for a partial date column pair."""
+    return {
+        f"{prefix}_date": value.value if value else None,
+        f"{prefix}_precision": value.precision if value else None,
+    }
+
+
+def partial_date(row: Mapping[str, Any], prefix: str) -> PartialDate | None:
+    """Read a partial date back from its column pair."""
+    value: date | None = row[f"{prefix}_date"]
+    if value is None:
+        return None
+    return PartialDate(value=value, precision=row[f"{prefix}_precision"] or "unknown")

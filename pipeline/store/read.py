@@ -1,0 +1,80 @@
+"""Reads that assemble what the API returns; no writes here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from pipeline import tables as t
+
+
+def person_view(conn: Connection, *, linkedin_url: str) -> dict[str, Any] | None:
+    """The assembled person of `GET /api/people`, or None if unknown."""
+    row = conn.execute(select(t.people).where(t.people.c.linkedin_url == linkedin_url)).first()
+    if row is None:
+        return None
+    person = row._mapping
+    pid = person["id"]
+    return {
+        "linkedin_url": person["linkedin_url"],
+        "slug": person["slug"],
+        "full_name": person["full_name"],
+        "first_name": person["first_name"],
+        "last_name": person["last_name"],
+        "headline": person["headline"],
+        "location": _one(conn, t.person_locations, pid, _LOCATION),
+        "job_title": _one(conn, t.person_job_titles, pid, _TITLE),
+        "tenure": _tenure(conn, pid),
+        "work_history": _work_history(conn, pid),
+        "past_employers": _many(
+            conn, t.person_past_employer, pid, ("company_name", "company_domain")
+        ),
+        "education": _education(conn, linkedin_url),
+    }
+
+
+_LOCATION = ("location_name", "city", "state", "country", "country_code")
+_TITLE = ("latest_title", "cleaned_job_title", "seniority_level", "job_function", "matched")
+
+
+def _one(
+    conn: Connection, table: t.Table, person_id: int, fields: tuple[str, ...]
+) -> dict[str, Any] | None:
+    columns = [table.c[f] for f in fields]
+    row = conn.execute(select(*columns).where(table.c.person_id == person_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def _many(
+    conn: Connection, table: t.Table, person_id: int, fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    columns = [table.c[f] for f in fields]
+    rows = conn.execute(
+        select(*columns).where(table.c.person_id == person_id).order_by(table.c.position)
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+def _tenure(conn: Connection, person_id: int) -> dict[str, Any] | None:
+    fields = ("company_name", "company_domain", "title", "start_date", "start_precision")
+    tenure = _one(conn, t.person_tenure, person_id, fields)
+    if tenure is not None:
+        tenure["start_date_precision"] = tenure.pop("start_precision")
+    return tenure
+
+
+def _work_history(conn: Connection, person_id: int) -> list[dict[str, Any]]:
+    fields = ("title", "company_name", "company_domain", "start_date", "end_date", "is_current")
+    return _many(conn, t.person_work_history, person_id, fields)
+
+
+def _education(conn: Connection, linkedin_url: str) -> list[dict[str, Any]]:
+    table = t.person_education
+    fields = ("school_name", "degree", "field_of_study", "start_date", "end_date")
+    rows = conn.execute(
+        select(*[table.c[f] for f in fields])
+        .where(table.c.linkedin_url == linkedin_url)
+        .order_by(table.c.position)
+    )
+    return [dict(r._mapping) for r in rows]

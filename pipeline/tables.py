@@ -1,0 +1,513 @@
+"""Every table hq-ingest owns, as SQLAlchemy Core metadata (no engine, no I/O).
+
+This module is the single source for Alembic autogenerate; a test checks that the
+migrations build exactly these tables. Natural keys carry the unique constraints that the
+idempotent upserts in `pipeline.store` rely on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+#: Constraint names follow one convention so migrations are stable across machines.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+SCHEMAS = ("raw", "extracted", "reference", "core", "client", "ops")
+
+PRECISION_CHECK = "{col} IS NULL OR {col} IN ('day', 'month', 'year', 'unknown')"
+
+
+def _now(name: str = "created_at") -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _precision(name: str) -> Column[object]:
+    return Column(name, Text, CheckConstraint(PRECISION_CHECK.format(col=name), name=name))
+
+
+# --- raw: payloads exactly as received --------------------------------------------------
+
+person_payloads = Table(
+    "person_payloads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("job_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("linkedin_url", Text),
+    Column("workflow_slug", Text, nullable=False),
+    Column("raw_payload", JSONB, nullable=False),
+    _now("received_at"),
+    schema="raw",
+)
+
+client_lead_payloads = Table(
+    "client_lead_payloads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("job_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("client_domain", Text),
+    Column("raw_payload", JSONB, nullable=False),
+    _now("received_at"),
+    schema="raw",
+)
+
+# --- extracted: what the payload says, normalised ---------------------------------------
+
+person_profile = Table(
+    "person_profile",
+    metadata,
+    Column("linkedin_url", Text, primary_key=True),
+    Column("slug", Text, nullable=False),
+    Column("shape", Text, nullable=False),
+    Column("workflow_slug", Text, nullable=False),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.person_payloads.id"), nullable=False),
+    Column("full_name", Text),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("headline", Text),
+    Column("summary", Text),
+    Column("location_name", Text),
+    Column("city", Text),
+    Column("state", Text),
+    Column("country", Text),
+    Column("country_code", Text),
+    Column("connections", Integer),
+    Column("picture_url", Text),
+    Column("refreshed_at", DateTime(timezone=True)),
+    _now("extracted_at"),
+    schema="extracted",
+)
+
+person_experience = Table(
+    "person_experience",
+    metadata,
+    Column(
+        "linkedin_url",
+        Text,
+        ForeignKey("extracted.person_profile.linkedin_url", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("position", Integer, nullable=False),
+    Column("title", Text),
+    Column("company_name", Text),
+    Column("company_domain", Text),
+    Column("company_key", Text),
+    Column("company_linkedin_url", Text),
+    Column("location", Text),
+    Column("start_date", Date),
+    _precision("start_precision"),
+    Column("end_date", Date),
+    _precision("end_precision"),
+    Column("is_current", Boolean, nullable=False, server_default=text("false")),
+    Column("title_levels", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("title_role", Text),
+    Column("title_sub_role", Text),
+    PrimaryKeyConstraint("linkedin_url", "position"),
+    Index("ix_person_experience_title_lower", text("lower(title)")),
+    schema="extracted",
+)
+
+person_education = Table(
+    "person_education",
+    metadata,
+    Column(
+        "linkedin_url",
+        Text,
+        ForeignKey("extracted.person_profile.linkedin_url", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("position", Integer, nullable=False),
+    Column("school_name", Text),
+    Column("degree", Text),
+    Column("field_of_study", Text),
+    Column("start_date", Date),
+    _precision("start_precision"),
+    Column("end_date", Date),
+    _precision("end_precision"),
+    PrimaryKeyConstraint("linkedin_url", "position"),
+    schema="extracted",
+)
+
+# --- reference: lookup tables shared by every person -----------------------------------
+
+job_title_lookup = Table(
+    "job_title_lookup",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("title_key", Text, nullable=False, unique=True, comment="lower(trim(squeezed))"),
+    Column("latest_title", Text, nullable=False),
+    Column("cleaned_job_title", Text),
+    Column("seniority_level", Text),
+    Column("job_function", Text),
+    Column("status", Text, nullable=False, server_default=text("'matched'")),
+    _now(),
+    _now("updated_at"),
+    schema="reference",
+)
+
+location_lookup = Table(
+    "location_lookup",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("location_key", Text, nullable=False, unique=True),
+    Column("location_name", Text, nullable=False),
+    Column("city", Text),
+    Column("state", Text),
+    Column("country", Text),
+    Column("country_code", Text),
+    _now(),
+    _now("updated_at"),
+    schema="reference",
+)
+
+enrichment_workflow_registry = Table(
+    "enrichment_workflow_registry",
+    metadata,
+    Column("workflow_slug", Text, primary_key=True),
+    Column("provider", Text),
+    Column("platform", Text),
+    Column("payload_type", Text),
+    Column("entity_type", Text),
+    Column("needs_review", Boolean, nullable=False, server_default=text("false")),
+    Column("description", Text),
+    _now(),
+    schema="reference",
+)
+
+# --- core: canonical master data -------------------------------------------------------
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("company_key", Text, nullable=False, unique=True, comment="domain, else name:<name>"),
+    Column("domain", Text, unique=True),
+    Column("name", Text, nullable=False),
+    Column("aliases", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("linkedin_url", Text),
+    _now(),
+    _now("updated_at"),
+    schema="core",
+)
+
+company_public = Table(
+    "company_public",
+    metadata,
+    Column("domain", Text, primary_key=True),
+    Column("company_id", BigInteger, ForeignKey("core.companies.id", ondelete="SET NULL")),
+    Column("ticker", Text, nullable=False),
+    _now("updated_at"),
+    schema="core",
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("linkedin_url", Text, nullable=False, unique=True),
+    Column("slug", Text, nullable=False),
+    Column("full_name", Text),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("headline", Text),
+    Column("source_refreshed_at", DateTime(timezone=True)),
+    _now(),
+    _now("updated_at"),
+    schema="core",
+)
+
+
+def _person_fk() -> Column[object]:
+    return Column(
+        "person_id", BigInteger, ForeignKey("core.people.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+def _company_fk(nullable: bool = True) -> Column[object]:
+    return Column("company_id", BigInteger, ForeignKey("core.companies.id"), nullable=nullable)
+
+
+person_work_history = Table(
+    "person_work_history",
+    metadata,
+    _person_fk(),
+    Column("position", Integer, nullable=False),
+    _company_fk(),
+    Column("company_name", Text),
+    Column("company_domain", Text),
+    Column("title", Text),
+    Column("start_date", Date),
+    _precision("start_precision"),
+    Column("end_date", Date),
+    _precision("end_precision"),
+    Column("is_current", Boolean, nullable=False),
+    PrimaryKeyConstraint("person_id", "position"),
+    Index("ix_person_work_history_company_id", "company_id"),
+    schema="core",
+)
+
+person_locations = Table(
+    "person_locations",
+    metadata,
+    _person_fk(),
+    Column("location_name", Text),
+    Column("location_key", Text, index=True),
+    Column("city", Text),
+    Column("state", Text),
+    Column("country", Text),
+    Column("country_code", Text),
+    Column("matched", Boolean, nullable=False),
+    _now("updated_at"),
+    PrimaryKeyConstraint("person_id"),
+    schema="core",
+)
+
+person_tenure = Table(
+    "person_tenure",
+    metadata,
+    _person_fk(),
+    _company_fk(),
+    Column("company_name", Text),
+    Column("company_domain", Text),
+    Column("title", Text),
+    Column("start_date", Date),
+    _precision("start_precision"),
+    _now("updated_at"),
+    PrimaryKeyConstraint("person_id"),
+    schema="core",
+)
+
+person_job_titles = Table(
+    "person_job_titles",
+    metadata,
+    _person_fk(),
+    Column("latest_title", Text),
+    Column("title_key", Text, index=True),
+    Column("cleaned_job_title", Text),
+    Column("seniority_level", Text),
+    Column("job_function", Text),
+    Column("matched", Boolean, nullable=False),
+    _now("updated_at"),
+    PrimaryKeyConstraint("person_id"),
+    schema="core",
+)
+
+person_promotions = Table(
+    "person_promotions",
+    metadata,
+    _person_fk(),
+    Column("position", Integer, nullable=False),
+    _company_fk(nullable=False),
+    Column("from_title", Text),
+    Column("to_title", Text),
+    Column("promoted_on", Date),
+    _precision("promoted_on_precision"),
+    PrimaryKeyConstraint("person_id", "position"),
+    schema="core",
+)
+
+person_past_employer = Table(
+    "person_past_employer",
+    metadata,
+    _person_fk(),
+    _company_fk(nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("company_name", Text, nullable=False),
+    Column("company_domain", Text),
+    PrimaryKeyConstraint("person_id", "company_id"),
+    schema="core",
+)
+
+# --- client: form leads, scoped by client_domain ---------------------------------------
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("job_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.client_lead_payloads.id")),
+    Column("client_domain", Text, nullable=False),
+    Column("client_form_id", Text),
+    Column("client_form_title", Text),
+    Column("email", Text),
+    Column("is_free_email", Boolean, nullable=False, server_default=text("false")),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("full_name", Text),
+    Column("linkedin_url", Text),
+    Column("job_title", Text),
+    Column("seniority", Text),
+    Column("function", Text),
+    Column("company_name", Text),
+    Column("company_domain", Text),
+    Column("company_linkedin_url", Text),
+    Column("company_size", Text),
+    Column("company_industry", Text),
+    Column("source", Text),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("person_key", Text),
+    Column("extra", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    _now(),
+    Index("ix_leads_client_domain_created", "client_domain", "created_at"),
+    schema="client",
+)
+
+leads_people = Table(
+    "leads_people",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("client_domain", Text, nullable=False),
+    Column("person_key", Text, nullable=False),
+    Column("email", Text),
+    Column("linkedin_url", Text),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("full_name", Text),
+    Column("job_title", Text),
+    Column("seniority", Text),
+    Column("function", Text),
+    Column("company_domain", Text),
+    Column("lead_count", Integer, nullable=False, server_default=text("1")),
+    _now("first_seen_at"),
+    _now("last_seen_at"),
+    UniqueConstraint("client_domain", "person_key"),
+    schema="client",
+)
+
+leads_companies = Table(
+    "leads_companies",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("client_domain", Text, nullable=False),
+    Column("company_domain", Text, nullable=False),
+    Column("company_name", Text),
+    Column("company_size", Text),
+    Column("company_industry", Text),
+    Column("company_linkedin_url", Text),
+    Column("lead_count", Integer, nullable=False, server_default=text("1")),
+    _now("first_seen_at"),
+    _now("last_seen_at"),
+    UniqueConstraint("client_domain", "company_domain"),
+    schema="client",
+)
+
+# --- ops: jobs, their stages, dead letters and API keys --------------------------------
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", UUID(as_uuid=False), primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("stage", Text),
+    Column("workflow_slug", Text),
+    Column("result", JSONB),
+    Column("error", Text),
+    Column("replays", Integer, nullable=False, server_default=text("0")),
+    _now(),
+    _now("updated_at"),
+    Column("finished_at", DateTime(timezone=True)),
+    CheckConstraint(
+        "status IN ('queued', 'running', 'succeeded', 'failed', 'dead')", name="status"
+    ),
+    Index("ix_jobs_status_updated", "status", "updated_at"),
+    Index("ix_jobs_workflow_slug", "workflow_slug"),
+    schema="ops",
+)
+
+job_stages = Table(
+    "job_stages",
+    metadata,
+    Column("job_id", UUID(as_uuid=False), ForeignKey("ops.jobs.job_id", ondelete="CASCADE")),
+    Column("stage", Text, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("error", Text),
+    PrimaryKeyConstraint("job_id", "stage"),
+    schema="ops",
+)
+
+job_events = Table(
+    "job_events",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column(
+        "job_id",
+        UUID(as_uuid=False),
+        ForeignKey("ops.jobs.job_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("stage", Text),
+    Column("event", Text, nullable=False),
+    Column("detail", Text),
+    _now("at"),
+    Index("ix_job_events_job_id", "job_id", "id"),
+    schema="ops",
+)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("job_id", UUID(as_uuid=False), nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("actor_name", Text, nullable=False),
+    Column("queue_name", Text, nullable=False),
+    Column("message_id", Text, nullable=False, unique=True),
+    Column("message", JSONB, nullable=False),
+    Column("workflow_slug", Text),
+    Column("reason", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("traceback", Text),
+    Column("attempts", Integer, nullable=False),
+    _now("dead_at"),
+    Column("replayed_at", DateTime(timezone=True)),
+    Column("replay_count", Integer, nullable=False, server_default=text("0")),
+    Index("ix_dead_letters_stage_dead_at", "stage", "dead_at"),
+    Index("ix_dead_letters_job_id", "job_id"),
+    schema="ops",
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False),
+    Column("key_hash", Text, nullable=False, unique=True),
+    Column("client_domain", Text),
+    Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    _now(),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    schema="ops",
+)

@@ -1,0 +1,62 @@
+"""Service settings, read from the environment and nowhere else."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Where embedded services keep their data when no DATABASE_URL / REDIS_URL is set.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about hq-ingest; each field maps to an upper-case env var."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset = embedded server under data_dir"
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL; unset = embedded Redis-compatible broker"
+    )
+    hq_admin_api_key: SecretStr | None = Field(default=None, description="Bootstrap admin key")
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="HQ_DATA_DIR")
+    lookup_wait_ms: int = Field(default=2000, alias="HQ_LOOKUP_WAIT_MS", ge=10)
+    max_retries: int = Field(default=8, alias="HQ_MAX_RETRIES", ge=0)
+    min_backoff_ms: int = Field(default=500, alias="HQ_MIN_BACKOFF_MS", ge=1)
+    max_backoff_ms: int = Field(default=300_000, alias="HQ_MAX_BACKOFF_MS", ge=1)
+    max_age_ms: int = Field(
+        default=7 * 24 * 3600 * 1000, alias="HQ_MAX_AGE_MS", description="Message age limit"
+    )
+    dedup_window_s: int = Field(default=24 * 3600, alias="HQ_DEDUP_WINDOW_S", ge=0)
+    heartbeat_timeout_ms: int = Field(default=15_000, alias="HQ_HEARTBEAT_TIMEOUT_MS", ge=1000)
+    maintenance_chance: int = Field(
+        default=10_000,
+        alias="HQ_MAINTENANCE_CHANCE",
+        description="Commands per million that run the broker's requeue of dead workers' messages",
+    )
+    db_pool_size: int = Field(default=8, alias="HQ_DB_POOL_SIZE", ge=1)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, alias="HQ_MAX_BODY_BYTES", ge=1024)
+    rate_limit_per_minute: int = Field(default=6000, alias="HQ_RATE_LIMIT_PER_MINUTE", ge=0)
+    queue_namespace: str = Field(default="hq", alias="HQ_QUEUE_NAMESPACE")
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, value: str | None) -> str | None:
+        """Accept plain `postgres://` / `postgresql://` URLs and select the psycopg 3 driver."""
+        if not value:
+            return None
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests call `get_settings.cache_clear()` after changing env."""
+    return Settings()

@@ -1,0 +1,145 @@
+"""Shared test fixtures: real PostgreSQL (one template, a fresh database per test) and Redis.
+
+A missing service skips the tests that need it on a developer's machine and fails them in
+CI (`CI=true`), as dramatiq's own suite does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+
+from schemas.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Server-level URL used to create and drop per-test databases.
+PG_ADMIN_DSN = os.environ.get("HQ_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("HQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+#: The admin key the tests authenticate with (not a secret: test-only).
+ADMIN_KEY = "test-admin-key"
+
+
+def fixtures_dir() -> Path:
+    """`../shared/fixtures` beside the repo, or `HQ_FIXTURES_DIR`."""
+    env = os.environ.get("HQ_FIXTURES_DIR")
+    return Path(env) if env else ROOT.parent / "shared" / "fixtures"
+
+
+def load_fixture(name: str) -> Any:
+    path = fixtures_dir() / name
+    if not path.exists():
+        pytest.skip(f"fixture {path} is not available")
+    return json.loads(path.read_text())
+
+
+def _unavailable(what: str, err: Exception) -> None:
+    message = f"{what} is not reachable: {err}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _dsn(database: str) -> str:
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + database
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def template_db() -> Iterator[str]:
+    """A database migrated to head once per session, cloned by every test."""
+    try:
+        psycopg.connect(PG_ADMIN_DSN, connect_timeout=3).close()
+    except Exception as err:  # pragma: no cover - environment
+        _unavailable("PostgreSQL", err)
+    from alembic.config import Config
+
+    from alembic import command
+
+    name = f"hq_template_{os.getpid()}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{name}"')
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.set_main_option("sqlalchemy.url", "postgresql+psycopg://" + _dsn(name).split("://", 1)[1])
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+    yield name
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(template_db: str) -> Iterator[str]:
+    """A fresh database for one test, cloned from the template."""
+    name = f"hq_test_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield "postgresql+psycopg://" + _dsn(name).split("://", 1)[1]
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis; each test isolates itself with its own key namespace."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as err:  # pragma: no cover - environment
+        _unavailable("Redis", err)
+    return REDIS_URL
+
+
+@pytest.fixture
+def namespace() -> Iterator[str]:
+    """A Redis key prefix for one test; its keys are deleted afterwards."""
+    ns = f"hqtest-{uuid.uuid4().hex[:10]}"
+    yield ns
+    try:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{ns}*", count=1000):
+            client.delete(key)
+    except Exception:
+        pass
+
+
+@pytest.fixture
+def settings(
+    database_url: str, redis_url: str, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Settings for one test on real services, also exported so `get_settings()` agrees."""
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "HQ_ADMIN_API_KEY": ADMIN_KEY,
+        "HQ_QUEUE_NAMESPACE": namespace,
+        "HQ_MIN_BACKOFF_MS": "50",
+        "HQ_MAX_BACKOFF_MS": "200",
+        "HQ_MAX_RETRIES": "2",
+        "HQ_DB_POOL_SIZE": "4",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    _clear_caches()
+    yield Settings()
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    from schemas.settings import get_settings
+    from workers.broker import get_engine
+
+    get_settings.cache_clear()
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()

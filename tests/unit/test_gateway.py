@@ -1,0 +1,134 @@
+"""Gateway behaviour on the in-process fakeredis broker: auth, validation, enqueue, de-dup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import dramatiq
+import pytest
+from fastapi.testclient import TestClient
+
+from schemas.settings import Settings
+
+KEY = "unit-test-admin-key"
+INGEST = "/run/people/clay-native/person-profile/ingest"
+BODY = {
+    "linkedin_url": "linkedin.com/in/Some-One/",
+    "workflow_slug": "clay-person-profile",
+    "raw_payload": {"name": "Some One", "experience": []},
+}
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    from gateway.app import create_app
+    from workers import broker
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    broker.embedded_server.cache_clear()  # a fresh in-process server per test
+    settings = Settings(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/unused",
+        redis_url=None,
+        hq_admin_api_key=KEY,
+        HQ_QUEUE_NAMESPACE="unit",
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _queued(queue: str) -> list[dict[str, Any]]:
+    broker = dramatiq.get_broker()
+    client = broker.client
+    ids = client.lrange(f"unit:{queue}", 0, -1)
+    return [
+        dramatiq.Message.decode(client.hget(f"unit:{queue}.msgs", i)).asdict() for i in ids
+    ]
+
+
+def test_ingest_without_key_is_401(client: TestClient) -> None:
+    response = client.post(INGEST, json=BODY)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert _queued("store_raw") == []
+
+
+def test_ingest_with_wrong_key_is_401(client: TestClient) -> None:
+    response = client.post(INGEST, json=BODY, headers={"X-API-Key": "nope"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("header", ["Authorization", "X-API-Key"])
+def test_ingest_is_accepted_and_enqueued(client: TestClient, header: str) -> None:
+    value = f"Bearer {KEY}" if header == "Authorization" else KEY
+    response = client.post(INGEST, json=BODY, headers={header: value})
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert body["status"] == "queued"
+    assert body["status_url"].endswith(f"/jobs/{body['job_id']}")
+    [message] = _queued("store_raw")
+    assert message["actor_name"] == "store_raw"
+    assert message["kwargs"]["job_id"] == body["job_id"]
+    assert message["kwargs"]["body"]["raw_payload"] == BODY["raw_payload"]
+
+
+def test_missing_field_is_422_naming_it(client: TestClient) -> None:
+    response = client.post(
+        INGEST, json={"linkedin_url": BODY["linkedin_url"]}, headers={"X-API-Key": KEY}
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == "raw_payload"
+    assert "raw_payload" in error["message"]
+    assert _queued("store_raw") == []
+
+
+def test_bad_linkedin_url_is_422(client: TestClient) -> None:
+    body = {**BODY, "linkedin_url": "https://example.com/in/x"}
+    response = client.post(INGEST, json=body, headers={"X-API-Key": KEY})
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "linkedin_url"
+
+
+def test_repeat_within_window_is_the_same_job(client: TestClient) -> None:
+    headers = {"X-API-Key": KEY}
+    first = client.post(INGEST, json=BODY, headers=headers).json()
+    second = client.post(INGEST, json=BODY, headers=headers).json()
+    assert second["job_id"] == first["job_id"]
+    assert second["duplicate"] is True
+    forced = client.post(INGEST, json=BODY, headers=headers, params={"force": "true"}).json()
+    assert forced["job_id"] != first["job_id"]
+    assert len(_queued("store_raw")) == 2
+
+
+def test_idempotency_key_wins_over_content(client: TestClient) -> None:
+    headers = {"X-API-Key": KEY, "Idempotency-Key": "row-17"}
+    first = client.post(INGEST, json=BODY, headers=headers).json()
+    other = {**BODY, "workflow_slug": "clay-other"}
+    second = client.post(INGEST, json=other, headers=headers).json()
+    assert second["job_id"] == first["job_id"]
+
+
+def test_queued_job_is_visible_before_a_worker_runs(client: TestClient, monkeypatch: Any) -> None:
+    from pipeline.store import ops
+
+    monkeypatch.setattr(ops, "load_job", lambda conn, job_id: None)
+    monkeypatch.setattr(
+        "gateway.routes._run_sync", _fake_run_sync
+    )
+    job = client.post(INGEST, json=BODY, headers={"X-API-Key": KEY}).json()
+    status = client.get(f"/jobs/{job['job_id']}", headers={"X-API-Key": KEY})
+    assert status.status_code == 200
+    assert status.json()["status"] == "queued"
+    missing = client.get(
+        "/jobs/00000000-0000-0000-0000-000000000000", headers={"X-API-Key": KEY}
+    )
+    assert missing.status_code == 404
+
+
+async def _fake_run_sync(_services: Any, fn: Any, **kwargs: Any) -> Any:
+    return fn(None, **kwargs)
+
+
+def test_healthz_needs_no_key(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "checks": {}}

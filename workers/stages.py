@@ -1,0 +1,85 @@
+"""One actor per stage. Each loads its input, calls `pipeline`, commits once, then hands on.
+
+The next stage is sent as the actor's last statement, after the commit: if Redis refuses
+it the actor raises and is retried (the stage itself is idempotent), unlike the Pipelines
+middleware, which would swallow the failure. An actor returns None when it handed the job
+on, and the job's result (a dict) when the job is complete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+from pydantic import ValidationError
+
+from pipeline import derive, extract, sync
+from pipeline.errors import PermanentError
+from pipeline.reference import describe_workflow
+from pipeline.store import people, reference
+from schemas.webhooks import PersonProfileIngest
+from workers.broker import get_engine
+
+#: Errors no retry can fix: the message goes straight to the dead-letter store.
+PERMANENT = (PermanentError, ValidationError)
+
+#: Workflow slugs this process has already registered, to skip a write per payload.
+_known_slugs: set[str] = set()
+
+
+@dramatiq.actor(queue_name="store_raw", throws=PERMANENT, job_kind="person_profile", stage_seq=1)
+def store_raw(job_id: str, body: dict[str, Any]) -> None:
+    """Keep the webhook body exactly as received, then hand it to `extract_profile`."""
+    request = PersonProfileIngest.model_validate(body)
+    with get_engine().begin() as conn:
+        raw_id = people.insert_person_payload(
+            conn,
+            job_id=job_id,
+            linkedin_url=request.linkedin_url,
+            workflow_slug=request.workflow_slug,
+            raw_payload=request.raw_payload,
+        )
+    extract_profile.send(job_id=job_id, raw_id=raw_id)
+
+
+@dramatiq.actor(
+    queue_name="extract_profile", throws=PERMANENT, job_kind="person_profile", stage_seq=2
+)
+def extract_profile(job_id: str, raw_id: int) -> dict[str, Any] | None:
+    """Extract profile, experience and education from a raw payload; skip it if stale."""
+    with get_engine().begin() as conn:
+        raw = people.load_person_payload(conn, raw_id=raw_id)
+    _register(raw["workflow_slug"])
+    with get_engine().begin() as conn:
+        profile = extract.extract_profile(raw["raw_payload"], linkedin_url=raw["linkedin_url"])
+        fresh = people.upsert_profile(
+            conn, profile=profile, raw_id=raw_id, workflow_slug=raw["workflow_slug"]
+        )
+        if fresh:
+            people.replace_experience(
+                conn, linkedin_url=profile.linkedin_url, rows=profile.experiences
+            )
+            people.replace_education(
+                conn, linkedin_url=profile.linkedin_url, rows=profile.educations
+            )
+    if not fresh:
+        return {"linkedin_url": profile.linkedin_url, "stale": True}
+    sync_core.send(job_id=job_id, linkedin_url=profile.linkedin_url)
+    return None
+
+
+@dramatiq.actor(queue_name="sync_core", throws=PERMANENT, job_kind="person_profile", stage_seq=3)
+def sync_core(job_id: str, linkedin_url: str) -> dict[str, Any]:
+    """Bring `core` in line with the person's extracted rows; the job's last stage."""
+    with get_engine().begin() as conn:
+        profile = people.load_profile(conn, linkedin_url=linkedin_url)
+        summary = sync.sync_person(conn, profile=profile, core=derive.derive_core(profile))
+    return {"linkedin_url": linkedin_url, "stale": False, **summary}
+
+
+def _register(slug: str) -> None:
+    """Record the slug in its own transaction, so even a payload that dies registers it."""
+    if slug not in _known_slugs:
+        with get_engine().begin() as conn:
+            reference.register_workflow(conn, info=describe_workflow(slug))
+        _known_slugs.add(slug)
