@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy import create_engine, pool
 
-from alembic import context
 from pipeline.tables import SCHEMAS, metadata
 from schemas.settings import get_settings
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.errors import ApiError
 from pipeline.store import keys
@@ -83,14 +84,17 @@ class Authenticator:
         """The principal for `key`, or 401."""
         if not key:
             raise ApiError(
-                401, "missing API key (Authorization: Bearer <key> or X-API-Key)",
+                401,
+                "missing API key (Authorization: Bearer <key> or X-API-Key)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if self.admin_key and hmac.compare_digest(key.encode(), self.admin_key.encode()):
             return Principal(key_id=None, name="admin (env)", is_admin=True, client_domain=None)
         principal = self._lookup(hash_key(key))
         if principal is None:
-            raise ApiError(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError(
+                401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+            )
         return principal
 
     def _lookup(self, digest: str) -> Principal | None:
@@ -100,13 +104,23 @@ class Authenticator:
             return cached[1]
         principal = None
         if self.engine is not None:
-            with self.engine.begin() as conn:
-                row = keys.find_active(conn, key_hash=digest)
-                if row is not None:
-                    keys.touch(conn, key_id=row["id"])
-                    principal = Principal(
-                        key_id=row["id"], name=row["name"], is_admin=row["is_admin"],
-                        client_domain=row["client_domain"],
-                    )
+            try:
+                principal = self._fetch(digest)
+            except SQLAlchemyError:
+                raise ApiError(503, "cannot verify the API key right now; retry") from None
         self._cache[digest] = (now, principal)
         return principal
+
+    def _fetch(self, digest: str) -> Principal | None:
+        assert self.engine is not None
+        with self.engine.begin() as conn:
+            row = keys.find_active(conn, key_hash=digest)
+            if row is None:
+                return None
+            keys.touch(conn, key_id=row["id"])
+            return Principal(
+                key_id=row["id"],
+                name=row["name"],
+                is_admin=row["is_admin"],
+                client_domain=row["client_domain"],
+            )

@@ -139,7 +139,11 @@ def keys_create(
     key = generate_key()
     with _engine().begin() as conn:
         key_id = keys.insert_key(
-            conn, name=name, key_hash=hash_key(key), prefix=key[:8], is_admin=admin,
+            conn,
+            name=name,
+            key_hash=hash_key(key),
+            prefix=key[:8],
+            is_admin=admin,
             client_domain=domain,
         )
     typer.echo(f"key id {key_id} ({'admin' if admin else domain}): {key}")
@@ -155,7 +159,8 @@ def keys_list() -> None:
             scope = "admin" if row["is_admin"] else row["client_domain"]
             state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
             used = row["last_used_at"] or "never"
-            typer.echo(f"{row['id']:>4}  {row['prefix']}…  {row['name']:<24} {scope:<24} {state}  last used {used}")
+            label = f"{row['id']:>4}  {row['prefix']}…  {row['name']:<24} {scope:<24}"
+            typer.echo(f"{label} {state}  last used {used}")
 
 
 @keys_app.command("revoke")

@@ -10,9 +10,9 @@ import logging
 import uuid
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-import orjson
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -103,9 +103,7 @@ async def _on_api_error(_request: Request, exc: ApiError) -> JsonResponse:
 async def _on_http(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
     code = CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return JsonResponse(
-        error_body(code, message), status_code=exc.status_code, headers=exc.headers
-    )
+    return JsonResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> JsonResponse:

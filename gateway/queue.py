@@ -69,7 +69,8 @@ class Enqueuer:
 
         backend = result_backend(self.broker)
         key = backend.build_message_key(message)
-        data = await self.client.blmove(key, key, timeout_ms / 1000, "RIGHT", "LEFT")
+        timeout: Any = timeout_ms / 1000  # Redis ≥ 6 takes fractional seconds
+        data = await self.client.blmove(key, key, timeout, "RIGHT", "LEFT")
         if data is None:
             raise TimeoutError(message.message_id)
         result = backend.unwrap_result(backend.encoder.decode(data))
@@ -83,7 +84,9 @@ class Enqueuer:
             return None
         full = f"{self.namespace}:dedup:{key}"
         previous = await self.client.set(full, job_id, nx=True, ex=window_s, get=True)
-        return previous.decode() if isinstance(previous, bytes) else previous
+        if isinstance(previous, bytes):
+            return previous.decode()
+        return previous if isinstance(previous, str) else None
 
     async def forget(self, key: str) -> None:
         """Drop a de-duplication key whose job could not be enqueued."""

@@ -57,9 +57,7 @@ async def accept(
     )
     enqueuer = services.enqueuer
     if not force:
-        previous = await enqueuer.remember(
-            dedup, job_id, window_s=services.settings.dedup_window_s
-        )
+        previous = await enqueuer.remember(dedup, job_id, window_s=services.settings.dedup_window_s)
         if previous:
             return _accepted(request, previous, duplicate=True)
     try:
@@ -74,7 +72,7 @@ async def accept(
 async def _forget_quietly(services: Services, key: str) -> None:
     try:
         await services.enqueuer.forget(key)
-    except Exception:  # noqa: S110 - Redis is already failing; the 503 says what matters
+    except Exception:
         pass
 
 

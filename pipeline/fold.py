@@ -28,7 +28,9 @@ _SPECIAL = str.maketrans(
     }
 )
 
-_NON_WORD = re.compile(r"[^\w&+#]+")
+_NON_WORD = re.compile(r"(?:[^\w&+#]|_)+")
+#: Combining diacritical marks (the accents NFKD splits off Latin, Greek and Cyrillic letters).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
@@ -37,9 +39,10 @@ def fold(text: str) -> str:
     Non-Latin scripts are kept as they are (lower-cased), so Hangul or Cyrillic names
     still match their own spelling.
     """
+    if text.isascii():
+        return text.lower()
     lowered = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = _MARKS.sub("", unicodedata.normalize("NFKD", lowered))
     return unicodedata.normalize("NFC", stripped)
 
 
@@ -48,4 +51,4 @@ def fold_words(text: str) -> str:
 
     Underscores count as separators too; `&`, `+` and `#` are kept for "R&D", "C++", "C#".
     """
-    return " ".join(_NON_WORD.sub(" ", fold(text).replace("_", " ")).split())
+    return _NON_WORD.sub(" ", fold(text)).strip()

@@ -49,13 +49,19 @@ def _sync_location(conn: Connection, person_id: int, profile: ProfileRecord) -> 
     row = reference.find_location(conn, location_key=key) if key else None
     if row is not None:
         match = LocationMatch(
-            city=row["city"], state=row["state"], country=row["country"],
+            city=row["city"],
+            state=row["state"],
+            country=row["country"],
             country_code=row["country_code"],
         )
     else:
         match = _provider_location(profile) or locations.classify_location(name)
     people.upsert_person_location(
-        conn, person_id=person_id, location_name=name, location_key=key, match=match,
+        conn,
+        person_id=person_id,
+        location_name=name,
+        location_key=key,
+        match=match,
         matched=row is not None,
     )
     return row is not None
@@ -94,7 +100,11 @@ def _sync_title(conn: Connection, person_id: int, core: CoreRecord) -> bool:
     else:
         match = titles.classify_title(title)
     people.upsert_person_job_title(
-        conn, person_id=person_id, latest_title=title, title_key=key, match=match,
+        conn,
+        person_id=person_id,
+        latest_title=title,
+        title_key=key,
+        match=match,
         matched=row is not None,
     )
     return row is not None

@@ -37,7 +37,7 @@ CXO_FUNCTIONS: dict[str, str | None] = {
 
 #: Words that make a title the head of a whole company without the "Chief … Officer" form.
 CXO_WORDS = (
-    r"\bpresident[ea]?\b|\bpdg\b|\bdg\b|\bdirect(?:or|eur|rice|ora) general[ea]?\b"
+    r"\bpresident[ea]?\b|\bchair(?:man|woman|person)?\b|\bpdg\b|\bdg\b|\bdirect(?:or|eur|rice|ora) general[ea]?\b"
     r"|\bdiret(?:or|ora) (?:presidente|geral|executiv[oa])\b|\bgeschaftsfuhr(?:er|erin|ung)\b"
     r"|\bvorstand\w*|\bconsejer[oa] delegad[oa]\b|\bamministratore delegato\b"
     r"|\balgemeen directeur\b|\bbestuursvoorzitter\b|\bmanaging partner and ceo\b"
@@ -89,7 +89,7 @@ VP_WORDS = (
 #: Directors and heads, including "Deputy/Associate Director" and German "Leiter".
 DIRECTOR_WORDS = (
     r"\bdirect(?:or|ora|eur|rice|orate)\b|\bdirektor(?:in)?\b|\bdiret(?:or|ora)\b"
-    r"|\bdirett(?:ore|rice)\b|\bhead\b|\bhoofd\b|\bchief\b|\bleitung\b"
+    r"|\bdirett(?:ore|rice)\b|\bhead\b|\bboard member\b|\bmember of the board\b|\bhoofd\b|\bchief\b|\bleitung\b"
     r"|\b(?:abteilungs|bereichs|hauptabteilungs|niederlassungs|fach|zentral|geschafts)?leiter(?:in)?\b"
     r"|\b(?:vertriebs|verkaufs|einkaufs|marketing|personal|finanz|it|produktions|entwicklungs"
     r"|logistik|qualitats|kommunikations|rechts|technik)leiter(?:in)?\b"
@@ -97,7 +97,7 @@ DIRECTOR_WORDS = (
 
 #: Managers, team leads and supervisors; "Responsable", "Gerente", "Jefe", "Teamleiter".
 MANAGER_WORDS = (
-    r"\bmanager(?:in)?\b|\bmgr\b|\bmanagement\b|\bgerente\b|\bgestor[a]?\b|\bresponsab(?:le|ile)\b"
+    r"\b\w*manager(?:in)?\b|\bmgr\b|\bgerente\b|\bgestor[a]?\b|\bresponsab(?:le|ile)\b"
     r"|\bjef[ea]\b|\bencargad[oa]\b|\bsupervis(?:or|ora|eur|eure)\b|\bsuperintendent\b"
     r"|\bteam lead(?:er)?\b|\bleader\b|\bchef (?:de|d|du|des)\b|\bcapo\b|\bforeman\b"
     r"|\b(?:team|gruppen|projekt|filial|schicht|bau|abschnitts|kuchen|markt)leiter(?:in)?\b"
@@ -121,7 +121,7 @@ SENIOR_WORDS = (
 
 #: Interns, trainees, apprentices and students.
 TRAINING_WORDS = (
-    r"\bintern(?:ship)?\b|\btrainee\b|\bapprenti(?:ce|ceship|e)?\b|\bstagiai?re\b|\bstagist[ae]\b"
+    r"\bintern(?:ship)?\b|\btrainee\b|\bapprenti(?:ce|ceship|e)?\b|\bstagiaire?\b|\bstagist[ae]\b"
     r"|\bpraktikant(?:in)?\b|\bwerkstudent(?:in)?\b|\bauszubildende[r]?\b|\bazubi\b"
     r"|\bbecari[oa]\b|\bpasante\b|\bpracticante\b|\bestagiari[oa]\b|\bestagio\b|\baprendiz\b"
     r"|\btirocinante\b|\bapprendista\b|\bworking student\b|\bstudent\b|\bco op\b|\bpraktikum\b"

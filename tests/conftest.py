@@ -65,9 +65,8 @@ def template_db() -> Iterator[str]:
         psycopg.connect(PG_ADMIN_DSN, connect_timeout=3).close()
     except Exception as err:  # pragma: no cover - environment
         _unavailable("PostgreSQL", err)
-    from alembic.config import Config
-
     from alembic import command
+    from alembic.config import Config
 
     name = f"hq_template_{os.getpid()}"
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,7 +3,7 @@
 The broker comes first so that the actors in `stages` bind to it (dramatiq's own layout).
 """
 
-from workers import broker as broker  # noqa: I001  (must precede stages)
+from workers import broker as broker
 
 broker.setup_broker()
 

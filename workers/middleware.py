@@ -18,6 +18,7 @@ from typing import Any
 
 import dramatiq
 from dramatiq.middleware import Middleware, Retries
+from dramatiq.results import Results
 from sqlalchemy import Engine
 
 from pipeline import store
@@ -47,6 +48,21 @@ class GuardedRetries(Retries):
             message.options["hq_dead_reason"] = "retry_schedule_failed"
             message.options["hq_dead_error"] = f"retry could not be scheduled: {err!r}"
             message.fail()
+
+
+class JobResults(Results):
+    """`Results` for lookups; other actors' return values are job results kept by Tracking.
+
+    Stock `Results` warns when an actor without `store_results` returns a value; ours do so
+    on purpose (the value goes to `ops.jobs.result`), so only stored results are handled.
+    """
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
+    ) -> None:
+        store_results, _ttl = self._lookup_options(broker, message)
+        if store_results:
+            super().after_process_message(broker, message, result=result, exception=exception)
 
 
 class Tracking(Middleware):

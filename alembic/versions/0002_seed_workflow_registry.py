@@ -19,16 +19,39 @@ depends_on: str | Sequence[str] | None = None
 
 #: (slug, provider, platform, payload_type, entity_type, description)
 STANDARD = [
-    ("clay-person-profile", "clay", "clay", "person_profile", "person",
-     "Clay enrich-person (or a provider Clay forwards) for one LinkedIn profile"),
-    ("clay-proxycurl-person-profile", "proxycurl", "clay", "person_profile", "person",
-     "Proxycurl/EnrichLayer person profile forwarded by Clay"),
-    ("clay-pdl-person-enrichment", "peopledatalabs", "clay", "person_profile", "person",
-     "People Data Labs person enrichment forwarded by Clay"),
-    ("clay-company-profile", "clay", "clay", "company_profile", "company",
-     "Clay enrich-company for one company domain"),
-    ("client-form-lead", "client", "webhook", "lead", "lead",
-     "A client's form submission"),
+    (
+        "clay-person-profile",
+        "clay",
+        "clay",
+        "person_profile",
+        "person",
+        "Clay enrich-person (or a provider Clay forwards) for one LinkedIn profile",
+    ),
+    (
+        "clay-proxycurl-person-profile",
+        "proxycurl",
+        "clay",
+        "person_profile",
+        "person",
+        "Proxycurl/EnrichLayer person profile forwarded by Clay",
+    ),
+    (
+        "clay-pdl-person-enrichment",
+        "peopledatalabs",
+        "clay",
+        "person_profile",
+        "person",
+        "People Data Labs person enrichment forwarded by Clay",
+    ),
+    (
+        "clay-company-profile",
+        "clay",
+        "clay",
+        "company_profile",
+        "company",
+        "Clay enrich-company for one company domain",
+    ),
+    ("client-form-lead", "client", "webhook", "lead", "lead", "A client's form submission"),
 ]
 
 registry = sa.table(

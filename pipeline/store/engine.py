@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, RowMapping, create_engine
 
 from schemas.records import PartialDate
 
@@ -33,7 +33,7 @@ def date_columns(prefix: str, value: PartialDate | None) -> dict[str, Any]:
     }
 
 
-def partial_date(row: Mapping[str, Any], prefix: str) -> PartialDate | None:
+def partial_date(row: RowMapping | Mapping[str, Any], prefix: str) -> PartialDate | None:
     """Read a partial date back from its column pair."""
     value: date | None = row[f"{prefix}_date"]
     if value is None:

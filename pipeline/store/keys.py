@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
@@ -24,7 +24,10 @@ def insert_key(
     stmt = (
         insert(t.api_keys)
         .values(
-            name=name, key_hash=key_hash, prefix=prefix, is_admin=is_admin,
+            name=name,
+            key_hash=key_hash,
+            prefix=prefix,
+            is_admin=is_admin,
             client_domain=client_domain,
         )
         .returning(t.api_keys.c.id)
@@ -32,7 +35,7 @@ def insert_key(
     return int(conn.execute(stmt).scalar_one())
 
 
-def find_active(conn: Connection, *, key_hash: str) -> Mapping[str, Any] | None:
+def find_active(conn: Connection, *, key_hash: str) -> RowMapping | None:
     """The unrevoked key with this hash."""
     table = t.api_keys
     row = conn.execute(

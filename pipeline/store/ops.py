@@ -44,7 +44,11 @@ def start_stage(
     )
     stages = t.job_stages
     stmt = insert(stages).values(
-        job_id=job_id, stage=stage, seq=seq, status="running", attempts=attempt,
+        job_id=job_id,
+        stage=stage,
+        seq=seq,
+        status="running",
+        attempts=attempt,
         started_at=func.now(),
     )
     conn.execute(
@@ -78,9 +82,7 @@ def finish_stage(
     conn.execute(
         update(t.job_stages)
         .where(t.job_stages.c.job_id == job_id, t.job_stages.c.stage == stage)
-        .values(
-            status=status, error=error, finished_at=func.now(), next_attempt_at=next_attempt_at
-        )
+        .values(status=status, error=error, finished_at=func.now(), next_attempt_at=next_attempt_at)
     )
     values: dict[str, Any] = {
         "status": job_status,
@@ -96,7 +98,9 @@ def finish_stage(
     _event(conn, job_id=job_id, stage=stage, event=status, detail=detail)
 
 
-def _event(conn: Connection, *, job_id: str, stage: str | None, event: str, detail: str | None) -> None:
+def _event(
+    conn: Connection, *, job_id: str, stage: str | None, event: str, detail: str | None
+) -> None:
     conn.execute(
         insert(t.job_events).values(job_id=job_id, stage=stage, event=event, detail=detail)
     )

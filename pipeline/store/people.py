@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, literal_column, select
+from sqlalchemy import Connection, RowMapping, Table, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
@@ -49,7 +49,7 @@ def insert_person_payload(
     return int(conn.execute(stmt).scalar_one())
 
 
-def load_person_payload(conn: Connection, *, raw_id: int) -> Mapping[str, Any]:
+def load_person_payload(conn: Connection, *, raw_id: int) -> RowMapping:
     """The raw row a stage works from; `MissingRecordError` if it is gone."""
     row = conn.execute(select(t.person_payloads).where(t.person_payloads.c.id == raw_id)).first()
     if row is None:
@@ -84,14 +84,16 @@ def upsert_profile(
     stmt = insert(t.person_profile).values(linkedin_url=profile.linkedin_url, **values)
     current = t.person_profile.c.refreshed_at
     newer_or_unknown = (
-        current.is_(None) | stmt.excluded.refreshed_at.is_(None) | (stmt.excluded.refreshed_at >= current)
+        current.is_(None)
+        | stmt.excluded.refreshed_at.is_(None)
+        | (stmt.excluded.refreshed_at >= current)
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["linkedin_url"],
         set_={**{k: stmt.excluded[k] for k in values}, "extracted_at": func.now()},
         where=newer_or_unknown,
     ).returning(t.person_profile.c.linkedin_url)
-    return conn.execute(stmt).first() is not None
+    return conn.execute(upsert).first() is not None
 
 
 def replace_experience(
@@ -157,16 +159,14 @@ def load_profile(conn: Connection, *, linkedin_url: str) -> ProfileRecord:
     )
 
 
-def _experience_record(row: Mapping[str, Any]) -> ExperienceRecord:
+def _experience_record(row: RowMapping) -> ExperienceRecord:
     skip = {"linkedin_url", "start_date", "start_precision", "end_date", "end_precision"}
     plain = {k: v for k, v in row.items() if k not in skip}
     plain["title_levels"] = tuple(plain["title_levels"] or ())
-    return ExperienceRecord(
-        **plain, start=partial_date(row, "start"), end=partial_date(row, "end")
-    )
+    return ExperienceRecord(**plain, start=partial_date(row, "start"), end=partial_date(row, "end"))
 
 
-def _education_record(row: Mapping[str, Any]) -> EducationRecord:
+def _education_record(row: RowMapping) -> EducationRecord:
     skip = {"linkedin_url", "start_date", "start_precision", "end_date", "end_precision"}
     plain = {k: v for k, v in row.items() if k not in skip}
     return EducationRecord(**plain, start=partial_date(row, "start"), end=partial_date(row, "end"))
@@ -186,11 +186,11 @@ def upsert_person(conn: Connection, *, profile: ProfileRecord) -> int:
         "source_refreshed_at": profile.refreshed_at,
     }
     stmt = insert(t.people).values(linkedin_url=profile.linkedin_url, **values)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["linkedin_url"],
         set_={**{k: stmt.excluded[k] for k in values}, "updated_at": func.now()},
     ).returning(t.people.c.id)
-    return int(conn.execute(stmt).scalar_one())
+    return int(conn.execute(upsert).scalar_one())
 
 
 def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) -> dict[str, int]:
@@ -213,11 +213,11 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
         for c in sorted(companies, key=lambda c: c.company_key)
     ]
     stmt = insert(table).values(rows)
-    merged = literal_column(
+    merged: Any = literal_column(
         "ARRAY(SELECT DISTINCT a FROM unnest(core.companies.aliases || excluded.aliases "
         "|| ARRAY[excluded.name]) AS a WHERE a <> core.companies.name ORDER BY a)"
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["company_key"],
         set_={
             "aliases": merged,
@@ -225,7 +225,7 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
             "updated_at": func.now(),
         },
     ).returning(table.c.company_key, table.c.id)
-    return {key: int(cid) for key, cid in conn.execute(stmt)}
+    return {key: int(cid) for key, cid in conn.execute(upsert)}
 
 
 def replace_core_children(
@@ -252,7 +252,7 @@ def replace_core_children(
         )
 
 
-def _insert_many(conn: Connection, table: t.Table, rows: list[dict[str, Any]]) -> None:
+def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(insert(table), rows)
 
@@ -326,10 +326,10 @@ def upsert_person_location(
         **match.model_dump(),
     }
     stmt = insert(t.person_locations).values(person_id=person_id, **values)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["person_id"], set_={**values, "updated_at": func.now()}
     )
-    conn.execute(stmt)
+    conn.execute(upsert)
 
 
 def upsert_person_job_title(
@@ -349,10 +349,10 @@ def upsert_person_job_title(
         **match.model_dump(),
     }
     stmt = insert(t.person_job_titles).values(person_id=person_id, **values)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=["person_id"], set_={**values, "updated_at": func.now()}
     )
-    conn.execute(stmt)
+    conn.execute(upsert)
 
 
 def people_needing_resync(

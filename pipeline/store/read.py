@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 
 from pipeline import tables as t
 
@@ -39,7 +39,7 @@ _TITLE = ("latest_title", "cleaned_job_title", "seniority_level", "job_function"
 
 
 def _one(
-    conn: Connection, table: t.Table, person_id: int, fields: tuple[str, ...]
+    conn: Connection, table: Table, person_id: int, fields: tuple[str, ...]
 ) -> dict[str, Any] | None:
     columns = [table.c[f] for f in fields]
     row = conn.execute(select(*columns).where(table.c.person_id == person_id)).first()
@@ -47,7 +47,7 @@ def _one(
 
 
 def _many(
-    conn: Connection, table: t.Table, person_id: int, fields: tuple[str, ...]
+    conn: Connection, table: Table, person_id: int, fields: tuple[str, ...]
 ) -> list[dict[str, Any]]:
     columns = [table.c[f] for f in fields]
     rows = conn.execute(

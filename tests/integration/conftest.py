@@ -49,8 +49,13 @@ def engine(settings: Settings) -> Iterator[Engine]:
     eng.dispose()
 
 
-def wait_job(client: TestClient, job_id: str, *, until: tuple[str, ...] = ("succeeded", "dead"),
-             timeout: float = 20.0) -> dict[str, Any]:
+def wait_job(
+    client: TestClient,
+    job_id: str,
+    *,
+    until: tuple[str, ...] = ("succeeded", "dead"),
+    timeout: float = 20.0,
+) -> dict[str, Any]:
     """Poll `GET /jobs/{id}` until its status is one of `until`."""
     deadline = time.monotonic() + timeout
     while True:
@@ -80,6 +85,6 @@ def table_counts(engine: Engine) -> dict[str, int]:
         for table in metadata.sorted_tables:
             if table.schema != "ops":
                 counts[table.fullname] = conn.execute(
-                    text(f"SELECT count(*) FROM {table.fullname}")  # noqa: S608 - our own names
+                    text(f"SELECT count(*) FROM {table.fullname}")
                 ).scalar_one()
     return counts

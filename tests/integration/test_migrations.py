@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect
 
-from alembic import command
 from pipeline.tables import SCHEMAS, metadata
 from tests.conftest import ROOT
 

@@ -67,8 +67,10 @@ def test_fixture_lands_in_core(
 
 
 def _check_person(person: dict[str, Any], item: dict[str, Any]) -> None:
-    same = (lambda a, b: a == b) if item["name_compare"] == "exact" else (
-        lambda a, b: (a or "").casefold() == (b or "").casefold()
+    same = (
+        (lambda a, b: a == b)
+        if item["name_compare"] == "exact"
+        else (lambda a, b: (a or "").casefold() == (b or "").casefold())
     )
     for field in ("full_name", "first_name", "last_name"):
         assert same(person[field], item[field]), field

@@ -33,7 +33,9 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
         hq_admin_api_key=KEY,
         HQ_QUEUE_NAMESPACE="unit",
     )
-    with TestClient(create_app(settings)) as test_client:
+    app = create_app(settings)
+    app.state.services.auth.engine = None  # only the admin key exists in these tests
+    with TestClient(app) as test_client:
         yield test_client
 
 
@@ -41,9 +43,7 @@ def _queued(queue: str) -> list[dict[str, Any]]:
     broker = dramatiq.get_broker()
     client = broker.client
     ids = client.lrange(f"unit:{queue}", 0, -1)
-    return [
-        dramatiq.Message.decode(client.hget(f"unit:{queue}.msgs", i)).asdict() for i in ids
-    ]
+    return [dramatiq.Message.decode(client.hget(f"unit:{queue}.msgs", i)).asdict() for i in ids]
 
 
 def test_ingest_without_key_is_401(client: TestClient) -> None:
@@ -113,16 +113,12 @@ def test_queued_job_is_visible_before_a_worker_runs(client: TestClient, monkeypa
     from pipeline.store import ops
 
     monkeypatch.setattr(ops, "load_job", lambda conn, job_id: None)
-    monkeypatch.setattr(
-        "gateway.routes._run_sync", _fake_run_sync
-    )
+    monkeypatch.setattr("gateway.routes._run_sync", _fake_run_sync)
     job = client.post(INGEST, json=BODY, headers={"X-API-Key": KEY}).json()
     status = client.get(f"/jobs/{job['job_id']}", headers={"X-API-Key": KEY})
     assert status.status_code == 200
     assert status.json()["status"] == "queued"
-    missing = client.get(
-        "/jobs/00000000-0000-0000-0000-000000000000", headers={"X-API-Key": KEY}
-    )
+    missing = client.get("/jobs/00000000-0000-0000-0000-000000000000", headers={"X-API-Key": KEY})
     assert missing.status_code == 404
 
 

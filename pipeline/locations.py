@@ -1,0 +1,238 @@
+"""Free-text location resolution: "Boulder, CO 80302" → Boulder, Colorado, United States, US.
+
+`classify_location` is the built-in classifier behind the location lookup suggestion. It
+splits the text into parts, reads the last parts as country and first-level division where
+they fit, and the first part as a city (or a metro area such as "Greater Boston"). Every
+consistent reading is scored and the best one wins, so the other parts disambiguate
+("London, Ontario, Canada" is not London GB) and, with no context, the most populous place
+does. The gazetteer (`pipeline.geo_index`) is built on first use; later lookups are a few
+dictionary hits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import NamedTuple
+
+from pipeline import geo_aliases as aliases
+from pipeline.fold import fold_words
+from pipeline.geo_index import City, Division, GeoIndex, geo_index, stem
+from schemas.records import LocationMatch
+
+_SEPARATORS = re.compile(r"[,;|·•()\[\]/]|\s[-–—]\s")
+_US_ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
+_HAS_DIGIT = re.compile(r"\S*\d\S*")
+_METRO_CORE_SPLIT = re.compile(r"\s*[-–/&]\s*|\s+and\s+", re.IGNORECASE)
+_EMPTY = LocationMatch(city=None, state=None, country=None, country_code=None)
+
+#: A city whose name is also a division elsewhere keeps its rank only above this size.
+_BIG_CITY = 1_000_000
+
+
+class _Reading(NamedTuple):
+    """One interpretation of the parts; the highest `score` is the answer."""
+
+    score: float
+    city: str | None
+    division: Division | None
+    cc: str | None
+
+
+def _parts(text: str) -> tuple[list[str], str | None]:
+    """Split a location into trimmed parts without postal codes; also the state a ZIP implies."""
+    zip_match = _US_ZIP.search(text)
+    zip_state = aliases.zip_state(zip_match.group(1)) if zip_match else None
+    parts = [" ".join(_HAS_DIGIT.sub(" ", p).split()) for p in _SEPARATORS.split(text)]
+    return [p for p in parts if p], zip_state
+
+
+def _known(index: GeoIndex, key: str) -> bool:
+    """Whether a whole part names something the gazetteer knows."""
+    return any(
+        key in table
+        for table in (index.countries, index.divisions, index.cities, index.abbreviations)
+    )
+
+
+def _unglue(index: GeoIndex, parts: list[str]) -> list[str]:
+    """Split parts like "Sydney NSW" or "Berlin Germany" whose tail is a division or country."""
+    result: list[str] = []
+    for part in parts:
+        words = part.split()
+        for size in (1, 2, 3):
+            if len(words) <= size or _known(index, fold_words(part)):
+                break
+            tail = fold_words(" ".join(words[-size:]))
+            if tail in index.countries or tail in index.abbreviations or tail in index.divisions:
+                result.append(" ".join(words[:-size]))
+                part = " ".join(words[-size:])
+                break
+        result.append(part)
+    return result
+
+
+def _country_options(index: GeoIndex, parts: list[str]) -> Iterator[tuple[str | None, float]]:
+    """Countries the last part may name, with their evidence; always also "no country"."""
+    yield None, 0.0
+    last = parts[-1]
+    code = index.countries.get(fold_words(last))
+    if code:
+        yield code, 5.0  # beats a same-named city: "Luxembourg" is the country first
+    elif len(last) == 2 and last.isupper() and last in index.country_names:
+        yield last, 2.0
+
+
+def _division_options(
+    index: GeoIndex, part: str, cc: str | None
+) -> Iterator[tuple[Division, float]]:
+    """Divisions a part may name inside country `cc` (any country when None)."""
+    key = fold_words(part)
+    found: dict[Division, float] = {}
+    abbreviation_score = 3.0 if part.isupper() else 2.0
+    for division in index.abbreviations.get(key, ()) if len(part) <= 3 else ():
+        found[division] = abbreviation_score
+    for division in index.division_stems.get(stem(key), ()):
+        found.setdefault(division, 2.5)
+    for division in index.divisions.get(key, ()):
+        found[division] = 3.0
+    yield from ((d, s) for d, s in found.items() if cc is None or d.cc == cc)
+
+
+def _fits(city: City, cc: str | None, division: Division | None) -> bool:
+    """Whether a city lies in the country and division already read."""
+    if division is not None:
+        return city.division == division.id if division.has_cities else city.cc == division.cc
+    return cc is None or city.cc == cc
+
+
+def _shadowed(index: GeoIndex, key: str, city: City, own: bool, cc: str | None) -> bool:
+    """A mid-sized city whose name is also a division elsewhere ("Ontario", "Washington")."""
+    divisions = [d for d in index.divisions.get(key, ()) if cc is None or d.cc == cc]
+    if not divisions:
+        return False
+    same = own and any(d.id == city.division for d in divisions)
+    return not same and (city.population < _BIG_CITY or not own)
+
+
+def _city_reading(
+    index: GeoIndex, part: str, cc: str | None, division: Division | None, base: float
+) -> _Reading:
+    """Read `part` as a city in the given context, else as a metro area, else keep it as is."""
+    key = fold_words(part)
+    for city, own in index.cities.get(key, ()):
+        if _fits(city, cc, division):
+            score = base + 3.0 + own + city.weight - 2.5 * _shadowed(index, key, city, own, cc)
+            return _Reading(score, city.name, division or _division_of(index, city), city.cc)
+    metro = _metro_reading(index, part, cc, division, base)
+    if metro is not None:
+        return metro
+    if (cc or division) and key not in index.countries and key not in aliases.NOWHERE:
+        return _Reading(base + 0.5, part, division, cc)
+    return _Reading(base - 1.0, None, division, cc)
+
+
+def _metro_core(part: str) -> str | None:
+    """The city inside a metro name ("Greater Boston Area" → "Boston"), or None."""
+    folded = fold_words(part)
+    core = part
+    for prefix in aliases.METRO_PREFIXES:
+        if folded.startswith(prefix):
+            core, folded = core[len(prefix) :], folded[len(prefix) :]
+    for suffix in aliases.METRO_SUFFIXES:
+        if folded.endswith(suffix):
+            core = core[: len(core) - len(suffix)]
+            break
+    if core == part:
+        return None
+    return _METRO_CORE_SPLIT.split(core.strip())[0].strip() or None
+
+
+def _metro_reading(
+    index: GeoIndex, part: str, cc: str | None, division: Division | None, base: float
+) -> _Reading | None:
+    """A metro area or named region: its division and country, no city."""
+    region = aliases.REGIONS.get(fold_words(part))
+    if region is not None:
+        return _Reading(base + 3.0, None, index.division_by_id.get(region), region[:2])
+    core = _metro_core(part)
+    if core is None:
+        return None
+    parts = _unglue(index, [core])
+    found = _best(index, parts, cc, division, base)
+    if found is None or found.city is None or found.score <= base + 1:
+        return None
+    return found._replace(city=None)
+
+
+def _division_of(index: GeoIndex, city: City) -> Division | None:
+    """The division record a city refers to, if its name is known."""
+    return index.division_by_id.get(city.division) if city.division else None
+
+
+def _readings(
+    index: GeoIndex, parts: list[str], cc: str | None, division: Division | None, base: float
+) -> Iterator[_Reading]:
+    """Every reading of `parts` as [city, …, division] inside the given country."""
+    yield _city_reading(index, parts[0], cc, division, base - (len(parts) - 1))
+    if division is not None:
+        return
+    for option, score in _division_options(index, parts[-1], cc):
+        if len(parts) == 1:
+            yield _Reading(base + score, None, option, option.cc)
+        else:
+            yield from _readings(index, parts[:-1], option.cc, option, base + score)
+
+
+def _best(
+    index: GeoIndex, parts: list[str], cc: str | None, division: Division | None, base: float
+) -> _Reading | None:
+    """The best reading of `parts`, trying the last part as a country first."""
+    readings: list[_Reading] = []
+    for country, score in _country_options(index, parts):
+        if country is None:
+            readings.extend(_readings(index, parts, cc, division, base))
+        elif (cc is None or cc == country) and len(parts) == 1:
+            readings.append(_Reading(base + score, None, division, country))
+        elif cc is None or cc == country:
+            readings.extend(_readings(index, parts[:-1], country, division, base + score))
+    return max(readings, key=lambda r: r.score) if readings else None
+
+
+def _finish(index: GeoIndex, reading: _Reading, parts: list[str], zip_state: str | None) -> LocationMatch:
+    """Fill what the reading implies: a ZIP's state, a same-named capital, display names."""
+    cc = reading.cc or (reading.division.cc if reading.division else None)
+    division = reading.division
+    if zip_state and cc in (None, "US") and division is None:
+        division, cc = index.division_by_id.get(f"US.{zip_state}"), "US"
+    city = reading.city
+    if city is None and division is None and cc and index.capitals.get(cc) == fold_words(parts[-1]):
+        city = next((c.name for c, _ in index.cities.get(index.capitals[cc], ()) if c.cc == cc), None)
+    return LocationMatch(
+        city=city,
+        state=division.name if division else None,
+        country=index.country_names.get(cc) if cc else None,
+        country_code=cc,
+    )
+
+
+@lru_cache(maxsize=65536)
+def classify_location(text: str | None) -> LocationMatch:
+    """Resolve a free-text location to city, state, country and ISO alpha-2 country code.
+
+    Fields it cannot tell are None; a text that names no place ("Remote") gives all None.
+    """
+    if not text or not text.strip():
+        return _EMPTY
+    index = geo_index()
+    parts, zip_state = _parts(text)
+    if not parts and zip_state:
+        return _finish(index, _Reading(1.0, None, None, "US"), [text], zip_state)
+    if not parts or all(fold_words(p) in aliases.NOWHERE for p in parts):
+        return _EMPTY
+    parts = _unglue(index, parts)
+    reading = _best(index, parts, None, None, 0.0)
+    if reading is None or reading.score <= 0:
+        reading = _Reading(1.0, None, None, "US" if zip_state else None)
+    return _finish(index, reading, parts, zip_state)
