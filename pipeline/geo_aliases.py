@@ -75,11 +75,16 @@ TYPE_WORDS = frozenset(
     "voivodeship province provincia provincie prefecture oblast governorate region county"
     " state city area department departamento departement district municipality canton"
     " land krai okrug emirate parish territory capital special metropolitan autonomous"
-    " community comunidad de of the do da del la le".split()
+    " community comunidad de of the do da del la le sheng shi zizhiqu muhafazat rayon rajons"
+    " apskritis marz raya".split()
 )
 
 #: Type words also dropped from displayed division names ("Lesser Poland Voivodeship").
-DISPLAY_TYPE_SUFFIXES = ("Voivodeship", "Area", "Prefecture", "Oblast", "Governorate", "Province")
+DISPLAY_TYPE_SUFFIXES = (
+    "Voivodeship", "Area", "Prefecture", "Oblast", "Governorate", "Province", "Sheng", "Shi", "Raya"
+)
+#: Romanised type words that lead a GeoNames division name ("Muhafazat al Qahirah").
+DISPLAY_TYPE_PREFIXES = ("Muhafazat ",)
 
 #: Words that make a location a metropolitan area rather than a city.
 METRO_PREFIXES = ("greater ",)

@@ -64,6 +64,7 @@ class GeoIndex:
     abbreviations: dict[str, tuple[Division, ...]]
     division_by_id: dict[str, Division]
     cities: dict[str, tuple[tuple[City, bool], ...]]
+    division_population: dict[str, int]
 
 
 def stem(key: str) -> str:
@@ -74,6 +75,8 @@ def stem(key: str) -> str:
 
 def _display(name: str) -> str:
     """Division name for output: GeoNames English name without a trailing type word."""
+    for prefix in aliases.DISPLAY_TYPE_PREFIXES:
+        name = name.removeprefix(prefix)
     for suffix in aliases.DISPLAY_TYPE_SUFFIXES:
         if name.endswith(" " + suffix):
             return name[: -len(suffix) - 1]
@@ -207,6 +210,9 @@ def geo_index() -> GeoIndex:
         stems[stem(key)].update(found)
     countries, country_names = _countries()
     cities, capitals = _cities()
+    population: dict[str, int] = defaultdict(int)
+    for city in {city for ranked in cities.values() for city, own in ranked if own}:
+        population[city.division or city.cc] += city.population
     return GeoIndex(
         countries=countries,
         country_names=country_names,
@@ -216,4 +222,5 @@ def geo_index() -> GeoIndex:
         abbreviations=_resolve(abbreviation_keys, by_id),
         division_by_id=by_id,
         cities=cities,
+        division_population=dict(population),
     )

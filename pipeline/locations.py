@@ -11,6 +11,7 @@ dictionary hits.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -29,6 +30,8 @@ _EMPTY = LocationMatch(city=None, state=None, country=None, country_code=None)
 
 #: A city whose name is also a division elsewhere keeps its rank only above this size.
 _BIG_CITY = 1_000_000
+#: A city known here by an alternate name stands for its same-named region from this size.
+_LARGE_ALIAS = 100_000
 
 
 class _Reading(NamedTuple):
@@ -97,7 +100,11 @@ def _division_options(
         found.setdefault(division, 2.5)
     for division in index.divisions.get(key, ()):
         found[division] = 3.0
-    yield from ((d, s) for d, s in found.items() if cc is None or d.cc == cc)
+    for division, score in found.items():
+        if cc is None or division.cc == cc:
+            # The more populous of two same-named divisions wins a tie ("Florida": US, not UY).
+            people = index.division_population.get(division.id, 1)
+            yield division, score + math.log10(max(people, 1)) / 100
 
 
 def _fits(city: City, cc: str | None, division: Division | None) -> bool:
@@ -112,8 +119,12 @@ def _shadowed(index: GeoIndex, key: str, city: City, own: bool, cc: str | None) 
     divisions = [d for d in index.divisions.get(key, ()) if cc is None or d.cc == cc]
     if not divisions:
         return False
-    same = own and any(d.id == city.division for d in divisions)
-    return not same and (city.population < _BIG_CITY or not own)
+    same = any(
+        d.id == city.division or (not d.has_cities and d.cc == city.cc) for d in divisions
+    )
+    if same:  # a city-state or a capital named like its region: "Berlin", "Wien", "Praha"
+        return not own and city.population < _LARGE_ALIAS
+    return city.population < _BIG_CITY or not own
 
 
 def _city_reading(
@@ -121,7 +132,8 @@ def _city_reading(
 ) -> _Reading:
     """Read `part` as a city in the given context, else as a metro area, else keep it as is."""
     key = fold_words(part)
-    for city, own in index.cities.get(key, ()):
+    candidates = index.cities.get(key) or index.cities.get(key.removesuffix(" city"), ())
+    for city, own in candidates:
         if _fits(city, cc, division):
             score = base + 3.0 + own + city.weight - 2.5 * _shadowed(index, key, city, own, cc)
             return _Reading(score, city.name, division or _division_of(index, city), city.cc)

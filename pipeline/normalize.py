@@ -25,6 +25,7 @@ _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _PORT = re.compile(r"[0-9]*", re.ASCII)
 _ASCII_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
 _LINKEDIN_HOST = re.compile(r"(?:[a-z0-9-]+\.)*linkedin\.com", re.ASCII)
+_BRACKETED = re.compile(r"<([^<>]*)>$")
 _LOCAL_PART = re.compile(r"[^\s@\"(),:;<>\[\]\\]{1,64}")
 _SLUG_PUNCTUATION = frozenset("-_")
 #: End-date words that mean "still there".
@@ -177,7 +178,9 @@ def email(value: str | None) -> str | None:
     """Normalise an email address for matching (trimmed, lower-cased); None if not one."""
     if not isinstance(value, str):
         return None
-    text = _fold(value.strip()).removeprefix("<").removesuffix(">")
+    text = _fold(value.strip())
+    if bracketed := _BRACKETED.search(text):  # "Jane Doe <jane@acme.com>"
+        text = bracketed.group(1).strip()
     if text.startswith("mailto:"):
         text = text.removeprefix("mailto:").split("?", 1)[0]
     local, at, host = text.rpartition("@")
@@ -382,7 +385,9 @@ def _from_epoch(number: float) -> datetime | None:
         return None
 
 
-def _split_full_name(first: str | None, last: str | None, full: str) -> tuple[str, str | None]:
+def _split_full_name(
+    first: str | None, last: str | None, full: str
+) -> tuple[str | None, str | None]:
     """Fill a missing first or last name from the full name (on the last space by default)."""
     if full in (first, last):  # a single known part is the whole name
         return first, last

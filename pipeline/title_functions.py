@@ -44,7 +44,7 @@ FAMILIES: tuple[tuple[int, str, str], ...] = (
     (2, "Information Technology", r"\bit\b|\bti\b|\bsistemas\b|\bsystemes\b|\bsystems\b|\bcloud\b|\bsecurity\b|\bdata (?:analyst|analytics|management|governance|warehouse|base)\b|\banalytics\b|\bchief data\b|\bbusiness intelligence\b|\bbi\b|\berp\b|\bsap\b"),  # noqa: E501
     # Tier 3: role nouns.
     (3, "Engineering", r"\bengineer\w*|\btechnical\b|\btech\b|\bdeveloper\b|\bprogrammer\b|\barchitect\b|\bingenier[oa]\b|\bingenieur[e]?\w*|\bengenheir[oa]\b|\bingegnere\b|\bdesarrollador[a]?\b|\bdeveloppeu(?:r|se)\b|\bentwickler\w*|\bdesenvolvedor[a]?\b|\bsviluppatore\b|\bontwikkelaar\b|\bprogramador[a]?\b|\bprogrammeu(?:r|se)\b|\btechnician\b|\btecnico\b|\btechnicien\b|\btechniker\w*|\bmechanic\b"),  # noqa: E501
-    (3, "Information Technology", r"\bdata\b"),
+    (4, "Information Technology", r"\bdata\b"),
     (3, "Research", r"\bscientist\b|\bcientific[oa]\b|\bscientifique\b|\beconomist\b|\bstatistician\b"),  # noqa: E501
     (3, "Consulting", r"\bconsult\w*|\bberater\w*|\badviseur\b|\badvis[oe]r\b|\bconseill(?:er|ere)\b|\bconsultor[a]?\b|\bconsulente\b"),
     (3, "Administrative", r"\bassist\w*|\basistente\b|\badmin\w*|\bclerk\b|\bcoordinator\b|\bcoordinador[a]?\b|\bcoordinat(?:eur|rice|ore)\b|\bsecretary\b"),  # noqa: E501

@@ -1,6 +1,7 @@
 """Dramatiq workers: `dramatiq workers` imports this, which sets up the broker, then the actors.
 
-The broker comes first so that the actors in `stages` bind to it (dramatiq's own layout).
+The broker comes first so that the actors bind to it (dramatiq's own layout). Setting it up
+builds clients only; nothing connects to Redis or PostgreSQL until a message moves.
 """
 
 from workers import broker as broker

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from pipeline import store
 from schemas.settings import Settings, get_settings
-from workers.middleware import GuardedRetries, JobResults, Tracking
+from workers.middleware import GuardedRetries, Tracking
 
 #: A stage that runs longer than this is interrupted and retried.
 STAGE_TIME_LIMIT_MS = 120_000
@@ -89,7 +89,7 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> Re
         )
     )
     backend = RedisBackend(client=client, namespace=f"{settings.queue_namespace}-results")
-    broker.add_middleware(JobResults(backend=backend, result_ttl=RESULT_TTL_MS))
+    broker.add_middleware(Results(backend=backend, result_ttl=RESULT_TTL_MS))
     return broker
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import dramatiq
 from dramatiq.middleware import Middleware, Retries
-from dramatiq.results import Results
 from sqlalchemy import Engine
 
 from pipeline import store
@@ -27,6 +26,18 @@ log = logging.getLogger("hq.workers")
 
 #: How long Tracking keeps trying to write a dead letter before it re-queues the message.
 DEAD_LETTER_WRITE_ATTEMPTS = 3
+
+
+_local = threading.local()
+
+
+def complete_job(result: dict[str, Any]) -> None:
+    """Called by an actor as its last statement when its job is done; Tracking keeps `result`.
+
+    Actors that hand the job on to a next stage do not call it, so the job stays running.
+    (Returning the result instead would make dramatiq's Results middleware warn about it.)
+    """
+    _local.result = result
 
 
 def message_job_id(message: Any) -> str | None:
@@ -50,21 +61,6 @@ class GuardedRetries(Retries):
             message.fail()
 
 
-class JobResults(Results):
-    """`Results` for lookups; other actors' return values are job results kept by Tracking.
-
-    Stock `Results` warns when an actor without `store_results` returns a value; ours do so
-    on purpose (the value goes to `ops.jobs.result`), so only stored results are handled.
-    """
-
-    def after_process_message(
-        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
-    ) -> None:
-        store_results, _ttl = self._lookup_options(broker, message)
-        if store_results:
-            super().after_process_message(broker, message, result=result, exception=exception)
-
-
 class Tracking(Middleware):
     """Status of every stage attempt, and the durable dead-letter store."""
 
@@ -86,6 +82,7 @@ class Tracking(Middleware):
         job_id = message_job_id(message)
         if job_id is None:
             return
+        _local.result = None
         actor = broker.get_actor(message.actor_name)
         with self.engine_factory().begin() as conn:
             store.ops.start_stage(
@@ -106,8 +103,9 @@ class Tracking(Middleware):
             return
         with self._lock:
             eta = self._etas.pop(message.message_id, None)
+        job_result, _local.result = getattr(_local, "result", None), None
         if exception is None and not message.failed:
-            self._finish(job_id, message, "succeeded", result=result)
+            self._finish(job_id, message, "succeeded", result=job_result)
         elif message.failed:
             reason = _reason(broker, message, exception)
             self._dead(broker, job_id, message, exception, reason=reason)

@@ -2,8 +2,8 @@
 
 The next stage is sent as the actor's last statement, after the commit: if Redis refuses
 it the actor raises and is retried (the stage itself is idempotent), unlike the Pipelines
-middleware, which would swallow the failure. An actor returns None when it handed the job
-on, and the job's result (a dict) when the job is complete.
+middleware, which would swallow the failure. The stage that finishes a job calls
+`complete_job(result)` as its last statement.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pipeline.reference import describe_workflow
 from pipeline.store import people, reference
 from schemas.webhooks import PersonProfileIngest
 from workers.broker import get_engine
+from workers.middleware import complete_job
 
 #: Errors no retry can fix: the message goes straight to the dead-letter store.
 PERMANENT = (PermanentError, ValidationError)
@@ -45,7 +46,7 @@ def store_raw(job_id: str, body: dict[str, Any]) -> None:
 @dramatiq.actor(
     queue_name="extract_profile", throws=PERMANENT, job_kind="person_profile", stage_seq=2
 )
-def extract_profile(job_id: str, raw_id: int) -> dict[str, Any] | None:
+def extract_profile(job_id: str, raw_id: int) -> None:
     """Extract profile, experience and education from a raw payload; skip it if stale."""
     with get_engine().begin() as conn:
         raw = people.load_person_payload(conn, raw_id=raw_id)
@@ -63,18 +64,18 @@ def extract_profile(job_id: str, raw_id: int) -> dict[str, Any] | None:
                 conn, linkedin_url=profile.linkedin_url, rows=profile.educations
             )
     if not fresh:
-        return {"linkedin_url": profile.linkedin_url, "stale": True}
+        complete_job({"linkedin_url": profile.linkedin_url, "stale": True})
+        return
     sync_core.send(job_id=job_id, linkedin_url=profile.linkedin_url)
-    return None
 
 
 @dramatiq.actor(queue_name="sync_core", throws=PERMANENT, job_kind="person_profile", stage_seq=3)
-def sync_core(job_id: str, linkedin_url: str) -> dict[str, Any]:
+def sync_core(job_id: str, linkedin_url: str) -> None:
     """Bring `core` in line with the person's extracted rows; the job's last stage."""
     with get_engine().begin() as conn:
         profile = people.load_profile(conn, linkedin_url=linkedin_url)
         summary = sync.sync_person(conn, profile=profile, core=derive.derive_core(profile))
-    return {"linkedin_url": linkedin_url, "stale": False, **summary}
+    complete_job({"linkedin_url": linkedin_url, "stale": False, **summary})
 
 
 def _register(slug: str) -> None:

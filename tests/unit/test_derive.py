@@ -43,8 +43,8 @@ def profile(*rows: ExperienceRecord) -> ProfileRecord:
 def test_identity_fields_are_copied() -> None:
     core = derive_core(profile())
     assert (core.linkedin_url, core.slug, core.full_name) == (URL, "jane-doe", "Jane Doe")
-    assert core.companies == core.work_history == core.past_employers == core.promotions == ()
-    assert core.current_titles == ()
+    assert (core.companies, core.work_history, core.past_employers) == ((), (), ())
+    assert (core.promotions, core.current_titles) == ((), ())
     assert core.tenure is None
 
 

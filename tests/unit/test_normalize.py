@@ -207,6 +207,8 @@ def test_domain_rejects_what_is_not_a_host(raw: str | None) -> None:
         ("LUCJA.ZAWADZKA@FERRISBAY.IE", "lucja.zawadzka@ferrisbay.ie"),
         ("mailto:Jane@Example.com?subject=Hi", "jane@example.com"),
         ("<jane+tag@example.co.uk>", "jane+tag@example.co.uk"),
+        ("Jane Doe <Jane@Example.com>", "jane@example.com"),
+        ("Jane <not an email>", None),
         ("jane@www.example.com", "jane@www.example.com"),
         ("jane@xn--bcher-kva.de", "jane@bücher.de"),
         ("jane@", None),
