@@ -81,7 +81,15 @@ TYPE_WORDS = frozenset(
 
 #: Type words also dropped from displayed division names ("Lesser Poland Voivodeship").
 DISPLAY_TYPE_SUFFIXES = (
-    "Voivodeship", "Area", "Prefecture", "Oblast", "Governorate", "Province", "Sheng", "Shi", "Raya"
+    "Voivodeship",
+    "Area",
+    "Prefecture",
+    "Oblast",
+    "Governorate",
+    "Province",
+    "Sheng",
+    "Shi",
+    "Raya",
 )
 #: Romanised type words that lead a GeoNames division name ("Muhafazat al Qahirah").
 DISPLAY_TYPE_PREFIXES = ("Muhafazat ",)

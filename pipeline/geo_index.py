@@ -84,7 +84,7 @@ def _display(name: str) -> str:
 
 
 def _iso_variants(name: str) -> list[str]:
-    """Spellings of a pycountry division name: "Madrid, Comunidad de" → also "Comunidad de Madrid"."""
+    """Spellings of a pycountry name: "Madrid, Comunidad de" → also "Comunidad de Madrid"."""
     base = name.split(" [")[0].strip()
     head, _, tail = base.partition(", ")
     return [base, f"{tail} {head}", head] if tail else [base]
@@ -142,7 +142,9 @@ def _divisions() -> tuple[dict[str, Division], dict[str, set[str]], dict[str, se
     return by_id, keys, abbreviations
 
 
-def _resolve(ids: dict[str, set[str]], by_id: dict[str, Division]) -> dict[str, tuple[Division, ...]]:
+def _resolve(
+    ids: dict[str, set[str]], by_id: dict[str, Division]
+) -> dict[str, tuple[Division, ...]]:
     """Turn key → ids into key → divisions, in a stable order."""
     return {key: tuple(by_id[i] for i in sorted(found)) for key, found in ids.items()}
 
@@ -168,7 +170,7 @@ def _countries() -> tuple[dict[str, str], dict[str, str]]:
             if hasattr(country, attr):
                 keys[fold_words(getattr(country, attr))] = country.alpha_2
     keys.update(aliases.COUNTRY_ALIASES)
-    english = Locale.parse("en").territories
+    english = dict(Locale.parse("en").territories.items())
     names = {code: _country_display(code, english) for code in set(keys.values())}
     return keys, names
 

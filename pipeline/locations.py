@@ -119,9 +119,7 @@ def _shadowed(index: GeoIndex, key: str, city: City, own: bool, cc: str | None) 
     divisions = [d for d in index.divisions.get(key, ()) if cc is None or d.cc == cc]
     if not divisions:
         return False
-    same = any(
-        d.id == city.division or (not d.has_cities and d.cc == city.cc) for d in divisions
-    )
+    same = any(d.id == city.division or (not d.has_cities and d.cc == city.cc) for d in divisions)
     if same:  # a city-state or a capital named like its region: "Berlin", "Wien", "Praha"
         return not own and city.population < _LARGE_ALIAS
     return city.population < _BIG_CITY or not own
@@ -212,7 +210,9 @@ def _best(
     return max(readings, key=lambda r: r.score) if readings else None
 
 
-def _finish(index: GeoIndex, reading: _Reading, parts: list[str], zip_state: str | None) -> LocationMatch:
+def _finish(
+    index: GeoIndex, reading: _Reading, parts: list[str], zip_state: str | None
+) -> LocationMatch:
     """Fill what the reading implies: a ZIP's state, a same-named capital, display names."""
     cc = reading.cc or (reading.division.cc if reading.division else None)
     division = reading.division
@@ -220,7 +220,9 @@ def _finish(index: GeoIndex, reading: _Reading, parts: list[str], zip_state: str
         division, cc = index.division_by_id.get(f"US.{zip_state}"), "US"
     city = reading.city
     if city is None and division is None and cc and index.capitals.get(cc) == fold_words(parts[-1]):
-        city = next((c.name for c, _ in index.cities.get(index.capitals[cc], ()) if c.cc == cc), None)
+        city = next(
+            (c.name for c, _ in index.cities.get(index.capitals[cc], ()) if c.cc == cc), None
+        )
     return LocationMatch(
         city=city,
         state=division.name if division else None,

@@ -3,52 +3,217 @@
 Each family has a tier. Tier 1 are unambiguous phrases ("project manager", "customer
 success", "account executive"); tier 2 are domain words ("sales", "finance", "legal"); tier 3
 are role nouns that only say something when no domain word is present ("engineer",
-"designer", "assistant"). `pipeline.titles` takes the best tier and, inside a tier, the word
-that comes first in the title ("Sales Operations Manager" is Sales).
+"designer", "assistant"); tier 4 are hints ("data"). `pipeline.titles` takes the best tier
+and, inside a tier, the word that comes first in the title, then the longest ("Sales
+Operations Manager" is Sales).
+
+Tables are written as ``Function:`` followed by indented alternatives separated by ``;``.
+An alternative is a regular expression over folded words (`pipeline.fold.fold_words`),
+matched from a word start to a word end (or open-ended when it ends in ``\\w*``).
 """
 
 from __future__ import annotations
 
-#: (tier, function, pattern over folded words).
-FAMILIES: tuple[tuple[int, str, str], ...] = (
-    # Tier 1: phrases whose meaning does not depend on the rest of the title.
-    (1, "Program and Project Management", r"\b(?:project|program|programme|delivery) (?:manager|management|director|lead|leader|coordinator|officer)\b|\bpmo\b|\bscrum master\b|\bprojekt(?:leiter|manager)\w*|\bprojectleider\b|\bprojectmanager\b|\b(?:jefe|gerente|director[a]?|coordinador[a]?) de proyectos?\b|\bchef de projets?\b|\b(?:gerente|chefe|gestor[a]?) de projetos?\b|\bresponsabile (?:di )?progett\w*"),  # noqa: E501
-    (1, "Product Management", r"\bproduct (?:manager|management|owner|lead|leader|director|head|strategy|operations|ops)\b|\b(?:of|vp|svp|evp|president|head|director|chief) products?$|\bproduktmanager\w*|\bproduct\w* owner\b|\b(?:gerente|jefe|director[a]?) de producto\b|\bchef de produit\b|\b(?:gerente|gestor[a]?) de produto\b|\bresponsabile (?:di )?prodotto\b|\bproductmanager\b|\bchief product\b"),  # noqa: E501
-    (1, "Customer Success and Support", r"\bcustomer (?:success|support|service|services|care|experience|operations|relations|onboarding)\b|\bclient (?:success|support|service|services|care|experience)\b|\bservice client\b|\batencion al cliente\b|\bkunden(?:service|betreuung|dienst|support)\w*|\batendimento\b|\bsucesso do cliente\b|\bexito del cliente\b|\bassistenza clienti\b|\bklantenservice\b|\bcall center\b|\btechnical support\b|\bchief customer\b"),  # noqa: E501
-    (1, "Sales", r"\baccount (?:executive|manager|director|lead)\b|\bkey account\w*|\b(?:sales|business) development (?:representative|rep|executive)\b|\b[sb]dr\b|\binside sales\b|\bpre ?sales\b|\bchief revenue\b|\bbusiness developer\b"),  # noqa: E501
-    (1, "Business Development", r"\bbusiness development\b|\bbiz ?dev\b|\bpartnerships?\b|\balliances?\b|\bdesarrollo de negocios?\b|\bdeveloppement commercial\b|\bgeschaftsentwicklung\b|\bdesenvolvimento de negocios\b|\bsviluppo (?:commerciale|business)\b|\bcorporate development\b|\bpartner (?:manager|development)\b|\bchannel\b"),  # noqa: E501
-    (1, "Human Resources", r"\bhuman (?:resources|capital)\b|\btalent (?:acquisition|management|partner)\b|\bpeople (?:operations|ops|partner|team|and culture|business partner|officer|director|lead|manager)\b|\bressources humaines\b|\brecursos humanos\b|\brisorse umane\b|\blearning (?:and|&) development\b|\bl&d\b|\bchief people\b|\bhrbp\b"),  # noqa: E501
-    (1, "Administrative", r"\b(?:executive|personal|administrative|admin|office|team|legal|medical|virtual) assistant\b|\boffice (?:manager|administrator|coordinator)\b|\breceptionist\b|\bassistant[e]? de direction\b|\bassistenz der\w*|\basistente de direccion\b|\bdata entry\b|\bsecretar\w*|\bsekretar\w*|\bsecretaire\b|\brecepcionista\b|\breceptionniste\b|\bempfang\w*"),  # noqa: E501
-    (1, "Quality Assurance", r"\bquality\b|\bqa\b|\bqc\b|\bsdet\b|\btest (?:engineer|analyst|automation|lead|manager)\b|\btester\b|\bcalidad\b|\bqualite\b|\bqualitat\w*|\bqualidade\b|\bqualita\b|\bkwaliteit\w*"),  # noqa: E501
-    (1, "Information Technology", r"\binformation (?:technology|security|systems)\b|\bit (?:manager|director|support|specialist|administrator|analyst|consultant|operations|infrastructure|security|lead|head|technician|engineer)\b|\b(?:head|director[a]?|manager|vp) (?:of )?it\b|\bsystems? administrator\b|\bsysadmin\b|\bnetwork\w*|\binfrastructure\b|\bhelp ?desk\b|\bservice desk\b|\bdesktop support\b|\bcyber ?security\b|\bdatabase administrator\b|\bdba\b|\binformatica\b|\binformatique\b|\binformatik\w*|\b(?:jefe|director[a]?|analista|gerente) de (?:sistemas|ti)\b|\bict\b|\bchief information\b|\bchief digital\b"),  # noqa: E501
-    (1, "Marketing", r"\bproduct marketing\b|\bdemand gen\w*|\bgrowth marketing\b|\bsocial media\b|\bcommunity manager\b|\bcontent marketing\b|\bseo\b|\bsem\b|\bbrand\w*|\bmercadotecnia\b|\bmercadeo\b|\bgrowth\b"),  # noqa: E501
-    (1, "Real Estate", r"\breal estate\b|\brealtor\b|\bestate agent\b|(?<!intellectual )\bproperty\b|\bproperties\b|\bleasing\b|\binmobiliari\w*|\bimmobili\w*|\bimobiliari\w*|\bmakelaar\b|\bvastgoed\w*"),  # noqa: E501
-    # Tier 2: domain words.
-    (2, "Sales", r"\bsales\w*|\bselling\b|\bventas?\b|\bvendedor[a]?\b|\bventes?\b|\bvertrieb\w*|\bverkauf\w*|\bvendas\b|\bvendite\b|\bverkoop\w*|\bverkoper\b|\brevenue\b|\baccount\b|\bstore\b|\bejecutiv[oa] de (?:cuentas|ventas)\b|\bcharge d affaires\b|\baccountmanager\w*|\bretail\b|\bcommercial\w*|\bcomercial\b|\bsupport\b|\bsoporte\b|\bonboarding\b"),  # noqa: E501
-    (2, "Marketing", r"\bmarketing\w*|\bmarketeer\b"),
-    (2, "Purchasing", r"\bpurchas\w*|\bprocurement\b|\bbuyer\b|\bsourcing\b|\bachats?\b|\bacheteu(?:r|se)\b|\beinkauf\w*|\beinkaufer\w*|\bcompras?\b|\bcomprador[a]?\b|\bacquisti\b|\binkoop\w*|\binkoper\b|\bsupply\b"),  # noqa: E501
-    (2, "Human Resources", r"\bhr\b|\brh\b|\bpeople\b|\btalent\b|\brecruit\w*|\brecrut\w*|\breclut\w*|\bsourcer\b|\bpersonnel\b|\bpayroll\b|\bcompensation\b|\bbenefits\b|\bpersonal(?:leiter|referent|abteilung|wesen|entwicklung|management|berater|sachbearbeiter)\w*|\bwerving\b|\bselezione\b"),  # noqa: E501
-    (2, "Accounting", r"\baccounting\b|\baccountant\w*|\baudit\w*|\btax\b|\bbookkeep\w*|\baccounts (?:payable|receivable)\b|\bcpa\b|\bcomptab\w*|\bcontab\w*|\bcontador[a]?\b|\bbuchhalt\w*|\bwirtschaftsprufer\w*|\bsteuer\w*|\bcommercialista\b|\bboekhoud\w*|\brevisor\w*|\brevisore\b|\bfiscal\w*"),  # noqa: E501
-    (2, "Finance", r"\bfinanc\w*|\bfinanz\w*|\bfp&a\b|\bcontroll\w*|\btreasur\w*|\btesorer\w*|\btresorer\w*|\binvestment\w*|\binvestor\w*|\bbanking\b|\bbanker\b|\bcredit\b|\bactuar\w*|\bwealth\b|\bportfolio\b|\brisk\b|\bpricing\b|\bfinancas\b|\bfinanza\b|\bloan\b|\bunderwrit\w*"),  # noqa: E501
-    (2, "Legal", r"\blegal\b|\blawyer\b|\battorney\b|\bcounsel\b|\bparalegal\b|\bsolicitor\b|\bbarrister\b|\bcompliance\b|\babogad[oa]\b|\bavocat[e]?\b|\bjurist\w*|\brechtsanw\w*|\badvogad[oa]\b|\bavvocato\b|\badvocaat\b|\bjuridic[oa]\b|\bnota(?:ry|ire|rio)\b|\bprivacy\b|\bcontracts?\b"),  # noqa: E501
-    (2, "Healthcare Services", r"\bnurs\w*|\bphysician\b|\bdoctor\b|\bmedic\w*|\bclinic\w*|\bpharmac\w*|\btherap\w*|\bdentist\w*|\bsurgeon\b|\bhealth\w*|\bpatient\b|\bcaregiver\b|\bparamedic\b|\bpsycholog\w*|\benfermer[oa]\b|\binfirmier[e]?\b|\bmedecin\b|\bkrankenschwester\b|\bpfleg\w*|\barzt\b|\barztin\b|\benfermeir[oa]\b|\binfermier[ae]\b|\bverpleeg\w*|\bapothek\w*|\bveterinar\w*|\bradiolog\w*|\bmidwife\b|\bdietitian\b"),  # noqa: E501
-    (2, "Education", r"\bteach\w*|\bprofess(?:or|ora|eur|oressa)\b|\blecturer\b|\btutor\b|\binstructor\b|\beducat\w*|\bschool\b|\bacademic\b|\bfaculty\b|\bdean\b|\bmaestr[oa]\b|\bdocente\b|\benseignant[e]?\b|\blehrer\w*|\bdozent\w*|\binsegnante\b|\bleraar\b|\bdocent\b|\bcurriculum\b|\bprincipal of\b"),  # noqa: E501
-    (2, "Research", r"\bresearch\w*|\br&d\b|\binvestigador[a]?\b|\bcherch\w*|\bforsch\w*|\bwissenschaftl\w*|\bpesquisador[a]?\b|\bricercat\w*|\bonderzoek\w*|\bpostdoc\w*|\bscientific\b|\blaborator\w*|\blab\b|\bphd\b|\binsights?\b"),  # noqa: E501
-    (2, "Media and Communication", r"\bcommunications?\b|\bpublic relations\b|\bpr\b|\bjournalis\w*|\beditor\w*|\bwriter\b|\bcopywriter\b|\breporter\b|\bcontent\b|\bproducer\b|\bbroadcast\w*|\bpress\b|\bspokesperson\b|\bcomunica\w*|\bperiodista\b|\bredact\w*|\bredakt\w*|\bkommunikation\w*|\bpressesprecher\w*|\bjornalista\b|\bgiornalista\b|\bcommunicatie\w*|\btranslat\w*|\binterpret\w*|\bmedia\b|\bvideo\w*|\bpodcast\w*"),  # noqa: E501
-    (2, "Military and Protective Services", r"\bmilitary\b|\barmy\b|\bnavy\b|\bair force\b|\bsoldier\b|\bpolice\b|\bfire ?fight\w*|\bsergeant\b|\blieutenant\b|\bcorporal\b|\bmarines?\b|\bsecurity (?:guard|officer)\b|\bguard\b|\blaw enforcement\b|\bdetective\b|\bbomber[oa]\b|\bpolicia\w*|\bpompier\b|\bgendarme\w*|\bfeuerwehr\w*|\bpolizi\w*|\bsoldat\w*|\bbombeir[oa]\b|\bvigile del fuoco\b|\bcarabinier\w*|\bbrandweer\w*|\bpolitie\w*|\bmilitar\w*|\bdefen[cs]e\b|\bveteran\b"),  # noqa: E501
-    (2, "Community and Social Services", r"\bsocial work\w*|\bcase (?:manager|worker)\b|\bcaseworker\b|\bnon ?profit\b|\bcommunity\b|\boutreach\b|\byouth\b|\btrabajador[a]? social\b|\btravailleu(?:r|se) social[e]?\b|\bsozial\w*|\bassistente social[e]?\b|\bmaatschappelijk\w*|\bcounselor\b|\bcounsellor\b|\bchaplain\b|\bpastor\b|\bvolunteer coordinator\b"),  # noqa: E501
-    (2, "Operations", r"\boperations?\b|\boperating\b|\bops\b|\blogistic\w*|\bsupply chain\b|\bwarehouse\b|\bfulfil?ment\b|\bfacilit\w*|\boperaciones\b|\boperacoes\b|\boperazioni\b|\boperatie\w*|\bbetrieb\b|\bproduction\b|\bproduccion\b|\bproduktion\w*|\bproducao\b|\bmanufactur\w*|\bplant\b|\bdispatch\w*|\bfleet\b|\bgeneral manager\b|\bgerente general\b|\bprocurement operations\b|\bchief operating\b"),  # noqa: E501
-    (2, "Consulting", r"\bconsulting\b|\badvisory\b|\bberatung\b|\bconseil\b|\bstrategy\b|\bestrategia\b"),  # noqa: E501
-    (2, "Arts and Design", r"\bdesign\w*|\bux\b|\bui\b|\buser experience\b|\bgraphi\w*|\billustrat\w*|\bcreative\b|\banimat\w*|\bphotograph\w*|\bdisen\w*|\bgestalt\w*|\bgrafik\w*|\bdesenh\w*|\bontwerp\w*|\bart\b|\bartist\w*|\bfotogra\w*|\bart director\b"),  # noqa: E501
-    (2, "Engineering", r"\bsoftware\b|\bfirmware\b|\bhardware\b|\bdevops\b|\bsre\b|\bfull ?stack\b|\bfront ?end\b|\bback ?end\b|\bmobile\b|\bios\b|\bandroid\b|\bembedded\b|\bmachine learning\b|\bml\b|\bai\b|\bengineering\b|\btechnology\b|\bdata scien\w*|\bsoftwareentwickl\w*|\bentwicklung\b|\bdevelopment\b|\bdesarrollo\b|\bdesenvolvimento\b|\bsviluppo\b|\bontwikkel\w*"),  # noqa: E501
-    (2, "Information Technology", r"\bit\b|\bti\b|\bsistemas\b|\bsystemes\b|\bsystems\b|\bcloud\b|\bsecurity\b|\bdata (?:analyst|analytics|management|governance|warehouse|base)\b|\banalytics\b|\bchief data\b|\bbusiness intelligence\b|\bbi\b|\berp\b|\bsap\b"),  # noqa: E501
-    # Tier 3: role nouns.
-    (3, "Engineering", r"\bengineer\w*|\btechnical\b|\btech\b|\bdeveloper\b|\bprogrammer\b|\barchitect\b|\bingenier[oa]\b|\bingenieur[e]?\w*|\bengenheir[oa]\b|\bingegnere\b|\bdesarrollador[a]?\b|\bdeveloppeu(?:r|se)\b|\bentwickler\w*|\bdesenvolvedor[a]?\b|\bsviluppatore\b|\bontwikkelaar\b|\bprogramador[a]?\b|\bprogrammeu(?:r|se)\b|\btechnician\b|\btecnico\b|\btechnicien\b|\btechniker\w*|\bmechanic\b"),  # noqa: E501
-    (4, "Information Technology", r"\bdata\b"),
-    (3, "Research", r"\bscientist\b|\bcientific[oa]\b|\bscientifique\b|\beconomist\b|\bstatistician\b"),  # noqa: E501
-    (3, "Consulting", r"\bconsult\w*|\bberater\w*|\badviseur\b|\badvis[oe]r\b|\bconseill(?:er|ere)\b|\bconsultor[a]?\b|\bconsulente\b"),
-    (3, "Administrative", r"\bassist\w*|\basistente\b|\badmin\w*|\bclerk\b|\bcoordinator\b|\bcoordinador[a]?\b|\bcoordinat(?:eur|rice|ore)\b|\bsecretary\b"),  # noqa: E501
-    (3, "Entrepreneurship", r"\b(?:co ?)?founder\b|\bowner\b|\bentrepreneur\w*|\bfund(?:ador|adora)\b|\bfondat(?:eur|rice|ore)\b|\b(?:mit)?grunder(?:in)?\b|\b(?:mede)?oprichter\b|\bproprietor\b|\binhaber\w*|\beigenaa?r\b|\bself employed\b|\bfreelanc\w*|\bemprendedor[a]?\b|\bempreendedor[a]?\b|\bunternehmer\w*|\bimprenditore\b|\bondernemer\b|(?<!vice )\bpresident[ea]?\b|\bchief executive\b|\bgeschaftsfuhr\w*|\bmanaging director\b|\bdirect(?:or|eur|ora) general[ea]?\b|\bpdg\b|\bamministratore delegato\b|\bconsejer[oa] delegad[oa]\b|\balgemeen directeur\b|\bbestuursvoorzitter\b|\bvorstand\w*"),  # noqa: E501
-    (3, "Operations", r"\boperator\b|\bdriver\b|\bplanner\b|\bscheduler\b|\bsupervisor\b|\bchief of staff\b"),
-    (3, "Sales", r"\bsalesperson\b|\bseller\b|\bcashier\b|\bmerchandis\w*|\bdealer\b|\bbroker\b"),
+import re
+
+#: Tier 1: phrases whose meaning does not depend on the rest of the title.
+_TIER_1 = r"""
+Program and Project Management:
+    (?:project|program|programme|delivery)
+    (?:manager|management|director|lead|leader|coordinator|officer) ; pmo ; scrum master ;
+    projekt(?:leiter|manager)\w* ; projectleider ; projectmanager ;
+    (?:jefe|gerente|director[a]?|coordinador[a]?) de proyectos? ; chef de projets? ;
+    (?:gerente|chefe|gestor[a]?) de projetos? ; responsabile (?:di )?progett\w*
+Product Management:
+    product (?:manager|management|owner|lead|leader|director|head|strategy|operations|ops) ;
+    (?:of|vp|svp|evp|president|head|director|chief) products?$ ; produktmanager\w* ;
+    product\w* owner ; (?:gerente|jefe|director[a]?) de producto ; chef de produit ;
+    (?:gerente|gestor[a]?) de produto ; responsabile (?:di )?prodotto ; productmanager ;
+    chief product
+Customer Success and Support:
+    customer
+    (?:success|support|service|services|care|experience|operations|relations|onboarding) ;
+    client (?:success|support|service|services|care|experience) ; service client ; atencion
+    al cliente ; kunden(?:service|betreuung|dienst|support)\w* ; atendimento ; sucesso do
+    cliente ; exito del cliente ; assistenza clienti ; klantenservice ; call center ;
+    technical support ; chief customer
+Sales:
+    account (?:executive|manager|director|lead) ; key account\w* ; (?:sales|business)
+    development (?:representative|rep|executive) ; [sb]dr ; inside sales ; pre ?sales ;
+    chief revenue ; business developer
+Business Development:
+    business development ; biz ?dev ; partnerships? ; alliances? ; desarrollo de negocios? ;
+    developpement commercial ; geschaftsentwicklung ; desenvolvimento de negocios ; sviluppo
+    (?:commerciale|business) ; corporate development ; partner (?:manager|development) ;
+    channel
+Human Resources:
+    human (?:resources|capital) ; talent (?:acquisition|management|partner) ; people
+    (?:operations|ops|partner|team|and culture|business
+    partner|officer|director|lead|manager) ; ressources humaines ; recursos humanos ;
+    risorse umane ; learning (?:and|&) development ; l&d ; chief people ; hrbp
+Administrative:
+    (?:executive|personal|administrative|admin|office|team|legal|medical|virtual) assistant
+    ; office (?:manager|administrator|coordinator) ; receptionist ; assistant[e]? de
+    direction ; assistenz der\w* ; asistente de direccion ; data entry ; secretar\w* ;
+    sekretar\w* ; secretaire ; recepcionista ; receptionniste ; empfang\w*
+Quality Assurance:
+    quality ; qa ; qc ; sdet ; test (?:engineer|analyst|automation|lead|manager) ; tester ;
+    calidad ; qualite ; qualitat\w* ; qualidade ; qualita ; kwaliteit\w*
+Information Technology:
+    information (?:technology|security|systems) ; it
+    (?:manager|director|support|specialist|administrator|analyst|consultant|operations|infrastructure|security|lead|head|technician|engineer)
+    ; (?:head|director[a]?|manager|vp) (?:of )?it ; systems? administrator ; sysadmin ;
+    network\w* ; infrastructure ; help ?desk ; service desk ; desktop support ; cyber
+    ?security ; database administrator ; dba ; informatica ; informatique ; informatik\w* ;
+    (?:jefe|director[a]?|analista|gerente) de (?:sistemas|ti) ; ict ; chief information ;
+    chief digital
+Marketing:
+    product marketing ; demand gen\w* ; growth marketing ; social media ; community manager
+    ; content marketing ; seo ; sem ; brand\w* ; mercadotecnia ; mercadeo ; growth
+Real Estate:
+    real estate ; realtor ; estate agent ; (?<!intellectual )property ; properties ; leasing
+    ; inmobiliari\w* ; immobili\w* ; imobiliari\w* ; makelaar ; vastgoed\w*
+"""
+
+#: Tier 2: domain words.
+_TIER_2 = r"""
+Sales:
+    sales\w* ; selling ; ventas? ; vendedor[a]? ; ventes? ; vertrieb\w* ; verkauf\w* ;
+    vendas ; vendite ; verkoop\w* ; verkoper ; revenue ; account ; store ; ejecutiv[oa] de
+    (?:cuentas|ventas) ; charge d affaires ; accountmanager\w* ; retail ; commercial\w* ;
+    comercial ; support ; soporte ; onboarding
+Marketing:
+    marketing\w* ; marketeer
+Purchasing:
+    purchas\w* ; procurement ; buyer ; sourcing ; achats? ; acheteu(?:r|se) ; einkauf\w* ;
+    einkaufer\w* ; compras? ; comprador[a]? ; acquisti ; inkoop\w* ; inkoper ; supply
+Human Resources:
+    hr ; rh ; people ; talent ; recruit\w* ; recrut\w* ; reclut\w* ; sourcer ; personnel ;
+    payroll ; compensation ; benefits ;
+    personal(?:leiter|referent|abteilung|wesen|entwicklung|management|berater|sachbearbeiter)\w*
+    ; werving ; selezione
+Accounting:
+    accounting ; accountant\w* ; audit\w* ; tax ; bookkeep\w* ; accounts
+    (?:payable|receivable) ; cpa ; comptab\w* ; contab\w* ; contador[a]? ; buchhalt\w* ;
+    wirtschaftsprufer\w* ; steuer\w* ; commercialista ; boekhoud\w* ; revisor\w* ; revisore
+    ; fiscal\w*
+Finance:
+    financ\w* ; finanz\w* ; fp&a ; controll\w* ; treasur\w* ; tesorer\w* ; tresorer\w* ;
+    investment\w* ; investor\w* ; banking ; banker ; credit ; actuar\w* ; wealth ; portfolio
+    ; risk ; pricing ; financas ; finanza ; loan ; underwrit\w*
+Legal:
+    legal ; lawyer ; attorney ; counsel ; paralegal ; solicitor ; barrister ; compliance ;
+    abogad[oa] ; avocat[e]? ; jurist\w* ; rechtsanw\w* ; advogad[oa] ; avvocato ; advocaat ;
+    juridic[oa] ; nota(?:ry|ire|rio) ; privacy ; contracts?
+Healthcare Services:
+    nurs\w* ; physician ; doctor ; medic\w* ; clinic\w* ; pharmac\w* ; therap\w* ;
+    dentist\w* ; surgeon ; health\w* ; patient ; caregiver ; paramedic ; psycholog\w* ;
+    enfermer[oa] ; infirmier[e]? ; medecin ; krankenschwester ; pfleg\w* ; arzt ; arztin ;
+    enfermeir[oa] ; infermier[ae] ; verpleeg\w* ; apothek\w* ; veterinar\w* ; radiolog\w* ;
+    midwife ; dietitian
+Education:
+    teach\w* ; profess(?:or|ora|eur|oressa) ; lecturer ; tutor ; instructor ; educat\w* ;
+    school ; academic ; faculty ; dean ; maestr[oa] ; docente ; enseignant[e]? ; lehrer\w* ;
+    dozent\w* ; insegnante ; leraar ; docent ; curriculum ; principal of
+Research:
+    research\w* ; r&d ; investigador[a]? ; cherch\w* ; forsch\w* ; wissenschaftl\w* ;
+    pesquisador[a]? ; ricercat\w* ; onderzoek\w* ; postdoc\w* ; scientific ; laborator\w* ;
+    lab ; phd ; insights?
+Media and Communication:
+    communications? ; public relations ; pr ; journalis\w* ; editor\w* ; writer ; copywriter
+    ; reporter ; content ; producer ; broadcast\w* ; press ; spokesperson ; comunica\w* ;
+    periodista ; redact\w* ; redakt\w* ; kommunikation\w* ; pressesprecher\w* ; jornalista ;
+    giornalista ; communicatie\w* ; translat\w* ; interpret\w* ; media ; video\w* ;
+    podcast\w*
+Military and Protective Services:
+    military ; army ; navy ; air force ; soldier ; police ; fire ?fight\w* ; sergeant ;
+    lieutenant ; corporal ; marines? ; security (?:guard|officer) ; guard ; law enforcement
+    ; detective ; bomber[oa] ; policia\w* ; pompier ; gendarme\w* ; feuerwehr\w* ; polizi\w*
+    ; soldat\w* ; bombeir[oa] ; vigile del fuoco ; carabinier\w* ; brandweer\w* ; politie\w*
+    ; militar\w* ; defen[cs]e ; veteran
+Community and Social Services:
+    social work\w* ; case (?:manager|worker) ; caseworker ; non ?profit ; community ;
+    outreach ; youth ; trabajador[a]? social ; travailleu(?:r|se) social[e]? ; sozial\w* ;
+    assistente social[e]? ; maatschappelijk\w* ; counselor ; counsellor ; chaplain ; pastor
+    ; volunteer coordinator
+Operations:
+    operations? ; operating ; ops ; logistic\w* ; supply chain ; warehouse ; fulfil?ment ;
+    facilit\w* ; operaciones ; operacoes ; operazioni ; operatie\w* ; betrieb ; production ;
+    produccion ; produktion\w* ; producao ; manufactur\w* ; plant ; dispatch\w* ; fleet ;
+    general manager ; gerente general ; procurement operations ; chief operating
+Consulting:
+    consulting ; advisory ; beratung ; conseil ; strategy ; estrategia
+Arts and Design:
+    design\w* ; ux ; ui ; user experience ; graphi\w* ; illustrat\w* ; creative ; animat\w*
+    ; photograph\w* ; disen\w* ; gestalt\w* ; grafik\w* ; desenh\w* ; ontwerp\w* ; art ;
+    artist\w* ; fotogra\w* ; art director
+Engineering:
+    software ; firmware ; hardware ; devops ; sre ; full ?stack ; front ?end ; back ?end ;
+    mobile ; ios ; android ; embedded ; machine learning ; ml ; ai ; engineering ;
+    technology ; data scien\w* ; softwareentwickl\w* ; entwicklung ; development ;
+    desarrollo ; desenvolvimento ; sviluppo ; ontwikkel\w*
+Information Technology:
+    it ; ti ; sistemas ; systemes ; systems ; cloud ; security ; data
+    (?:analyst|analytics|management|governance|warehouse|base) ; analytics ; chief data ;
+    business intelligence ; bi ; erp ; sap
+"""
+
+#: Tier 3: role nouns.
+_TIER_3 = r"""
+Engineering:
+    engineer\w* ; technical ; tech ; developer ; programmer ; architect ; ingenier[oa] ;
+    ingenieur[e]?\w* ; engenheir[oa] ; ingegnere ; desarrollador[a]? ; developpeu(?:r|se) ;
+    entwickler\w* ; desenvolvedor[a]? ; sviluppatore ; ontwikkelaar ; programador[a]? ;
+    programmeu(?:r|se) ; technician ; tecnico ; technicien ; techniker\w* ; mechanic
+Research:
+    scientist ; cientific[oa] ; scientifique ; economist ; statistician
+Consulting:
+    consult\w* ; berater\w* ; adviseur ; advis[oe]r ; conseill(?:er|ere) ; consultor[a]? ;
+    consulente
+Administrative:
+    assist\w* ; asistente ; admin\w* ; clerk ; coordinator ; coordinador[a]? ;
+    coordinat(?:eur|rice|ore) ; secretary
+Entrepreneurship:
+    (?:co ?)?founder ; owner ; entrepreneur\w* ; fund(?:ador|adora) ; fondat(?:eur|rice|ore)
+    ; (?:mit)?grunder(?:in)? ; (?:mede)?oprichter ; proprietor ; inhaber\w* ; eigenaa?r ;
+    self employed ; freelanc\w* ; emprendedor[a]? ; empreendedor[a]? ; unternehmer\w* ;
+    imprenditore ; ondernemer ; (?<!vice )president[ea]? ; chief executive ;
+    geschaftsfuhr\w* ; managing director ; direct(?:or|eur|ora) general[ea]? ; pdg ;
+    amministratore delegato ; consejer[oa] delegad[oa] ; algemeen directeur ;
+    bestuursvoorzitter ; vorstand\w*
+Operations:
+    operator ; driver ; planner ; scheduler ; supervisor ; chief of staff
+Sales:
+    salesperson ; seller ; cashier ; merchandis\w* ; dealer ; broker
+"""
+
+#: Tier 4: words that only hint at a function.
+_TIER_4 = r"""
+Information Technology:
+    data
+"""
+
+
+def _alternative(text: str) -> str:
+    """Anchor one alternative at word boundaries (open-ended after ``\\w*`` or ``$``)."""
+    open_end = text.endswith("\\w*") or text.endswith("$")
+    return rf"\b(?:{text})" + ("" if open_end else r"\b")
+
+
+def _families(tier: int, table: str) -> list[tuple[int, str, str]]:
+    """Parse one tier's table into (tier, function, pattern) triples."""
+    families: list[tuple[int, str, str]] = []
+    for block in re.split(r"^(?=\S)", table.strip(), flags=re.MULTILINE)[1:]:
+        function, _, body = block.partition(":\n")
+        alternatives = [" ".join(a.split()) for a in body.split(";")]
+        pattern = "|".join(_alternative(a) for a in alternatives if a)
+        families.append((tier, function.strip(), pattern))
+    return families
+
+
+#: (tier, function, pattern over folded words), best tier first.
+FAMILIES: tuple[tuple[int, str, str], ...] = tuple(
+    family
+    for tier, table in enumerate((_TIER_1, _TIER_2, _TIER_3, _TIER_4), start=1)
+    for family in _families(tier, table)
 )

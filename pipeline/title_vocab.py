@@ -37,10 +37,11 @@ CXO_FUNCTIONS: dict[str, str | None] = {
 
 #: Words that make a title the head of a whole company without the "Chief … Officer" form.
 CXO_WORDS = (
-    r"\bpresident[ea]?\b|\bchair(?:man|woman|person)?\b|\bpdg\b|\bdg\b|\bdirect(?:or|eur|rice|ora) general[ea]?\b"
+    r"\bpresident[ea]?\b|\bchair(?:man|woman|person)?\b|\bpdg\b|\bdg\b"
+    r"|\bdirect(?:or|eur|rice|ora) general[ea]?\b"
     r"|\bdiret(?:or|ora) (?:presidente|geral|executiv[oa])\b|\bgeschaftsfuhr(?:er|erin|ung)\b"
     r"|\bvorstand\w*|\bconsejer[oa] delegad[oa]\b|\bamministratore delegato\b"
-    r"|\balgemeen directeur\b|\bbestuursvoorzitter\b|\bmanaging partner and ceo\b"
+    r"|\balgemeen directeur\b|\bbestuursvoorzitter\b"
 )
 
 #: Prefixes that turn "president" into a lower rank.
@@ -89,7 +90,8 @@ VP_WORDS = (
 #: Directors and heads, including "Deputy/Associate Director" and German "Leiter".
 DIRECTOR_WORDS = (
     r"\bdirect(?:or|ora|eur|rice|orate)\b|\bdirektor(?:in)?\b|\bdiret(?:or|ora)\b"
-    r"|\bdirett(?:ore|rice)\b|\bhead\b|\bboard member\b|\bmember of the board\b|\bhoofd\b|\bchief\b|\bleitung\b"
+    r"|\bdirett(?:ore|rice)\b|\bhead\b|\bboard member\b|\bmember of the board\b|\bhoofd\b"
+    r"|\bchief\b|\bleitung\b"
     r"|\b(?:abteilungs|bereichs|hauptabteilungs|niederlassungs|fach|zentral|geschafts)?leiter(?:in)?\b"
     r"|\b(?:vertriebs|verkaufs|einkaufs|marketing|personal|finanz|it|produktions|entwicklungs"
     r"|logistik|qualitats|kommunikations|rechts|technik)leiter(?:in)?\b"
@@ -135,7 +137,9 @@ UNPAID_WORDS = (
 )
 
 #: "Volunteer X" where X is a paid job managing volunteers.
-VOLUNTEER_JOBS = r"\bvolunteer (?:coordinator|manager|management|program|services|engagement|recruit)"
+VOLUNTEER_JOBS = (
+    r"\bvolunteer (?:coordinator|manager|management|program|services|engagement|recruit)"
+)
 
 #: Assistant-like nouns: "<noun> to/of/for <someone>" describes someone else after the noun.
 ASSISTANT_NOUNS = (

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         alias="HQ_MAINTENANCE_CHANCE",
         description="Commands per million that run the broker's requeue of dead workers' messages",
     )
+    poll_ms: int = Field(
+        default=50, alias="HQ_POLL_MS", ge=5, description="Longest idle poll of an empty queue"
+    )
     db_pool_size: int = Field(default=8, alias="HQ_DB_POOL_SIZE", ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, alias="HQ_MAX_BODY_BYTES", ge=1024)
     rate_limit_per_minute: int = Field(default=6000, alias="HQ_RATE_LIMIT_PER_MINUTE", ge=0)

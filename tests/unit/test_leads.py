@@ -49,7 +49,7 @@ def test_fixture_leads_match_expected(item: dict[str, Any]) -> None:
     body = json.loads((FIXTURES / "leads" / item["file"]).read_text(encoding="utf-8"))
     lead = normalize_lead(body)
     exact = ("client_domain", "client_form_id", "email", "company_domain", "company_size")
-    for field in exact + ("company_name", "company_industry", "job_title", "person_key"):
+    for field in (*exact, "company_name", "company_industry", "job_title", "person_key"):
         assert getattr(lead, field) == item[field], field
     for field in ("first_name", "last_name", "full_name"):
         assert _casefold(getattr(lead, field)) == _casefold(item[field]), field
@@ -97,7 +97,11 @@ def test_blank_fields_become_none_and_unknown_fields_are_kept() -> None:
 
 def test_full_name_is_split_on_the_last_space() -> None:
     lead = normalize_lead({**BASE, "full_name": "  Ana  de la Cruz "})
-    assert (lead.first_name, lead.last_name, lead.full_name) == ("Ana de la", "Cruz", "Ana de la Cruz")
+    assert (lead.first_name, lead.last_name, lead.full_name) == (
+        "Ana de la",
+        "Cruz",
+        "Ana de la Cruz",
+    )
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,9 @@ def test_extra_locations_accuracy_floor() -> None:
     assert len(items) >= 100
     matches = [classify_location(item["input"]) for item in items]
     rates = {
-        field: sum(accepted(getattr(m, field), i, field) for m, i in zip(matches, items, strict=True))
+        field: sum(
+            accepted(getattr(m, field), i, field) for m, i in zip(matches, items, strict=True)
+        )
         / len(items)
         for field in FIELDS
     }

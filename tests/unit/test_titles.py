@@ -46,7 +46,9 @@ def test_extra_titles_accuracy_floor() -> None:
     items = json.loads((DATA / "titles_extra.json").read_text(encoding="utf-8"))["items"]
     assert len(items) >= 150
     matches = [classify_title(item["title"]) for item in items]
-    seniority = sum(m.seniority_level == i["seniority"] for m, i in zip(matches, items, strict=True))
+    seniority = sum(
+        m.seniority_level == i["seniority"] for m, i in zip(matches, items, strict=True)
+    )
     function = sum(m.job_function == i["function"] for m, i in zip(matches, items, strict=True))
     print(f"titles_extra n={len(items)} seniority={seniority / len(items):.1%}", end=" ")
     print(f"function={function / len(items):.1%}")
