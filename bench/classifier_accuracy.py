@@ -12,7 +12,6 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,45 +41,48 @@ def load(path: Path) -> list[dict[str, Any]] | None:
 
 def same(value: str | None, wanted: str | None) -> bool:
     """Case- and accent-insensitive equality where None only equals None."""
-    return (
-        (value is None
-        and wanted is None)
-        or (value is not None and wanted is not None and fold(value) == fold(wanted))
+    return (value is None and wanted is None) or (
+        value is not None and wanted is not None and fold(value) == fold(wanted)
     )
 
 
-def rate(items: list[dict[str, Any]], hit: Callable[[dict[str, Any]], bool]) -> str:
-    """Share of items for which `hit` holds, as a percentage."""
-    return f"{sum(map(hit, items)) / len(items):6.1%}"
+def share(hits: list[bool]) -> str:
+    """Share of true values, as a percentage."""
+    return f"{sum(hits) / len(hits):6.1%}"
 
 
 def report_titles(name: str, items: list[dict[str, Any]]) -> None:
     """Seniority and function accuracy, exact and lenient."""
-    match = {i["title"]: classify_title(i["title"]) for i in items}
+    matches = [classify_title(i["title"]) for i in items]
     line = f"titles    {name:<16} n={len(items):<4}"
     for field, attr in (("seniority", "seniority_level"), ("function", "job_function")):
-        exact = rate(items, lambda i: getattr(match[i["title"]], attr) == i[field])
-        lenient = rate(items, lambda i: getattr(match[i["title"]], attr) in i[f"accept_{field}"])
+        got = [getattr(m, attr) for m in matches]
+        exact = share([g == i[field] for g, i in zip(got, items, strict=True)])
+        lenient = share([g in i[f"accept_{field}"] for g, i in zip(got, items, strict=True)])
         line += f"  {field} exact {exact} lenient {lenient}"
     print(line)
 
 
+def lenient_ok(value: str | None, item: dict[str, Any], field: str) -> bool:
+    """The fixture rule: the primary value or one of the ``accept`` values."""
+    allowed = [item[field], *item.get("accept", {}).get(field, [])]
+    return any(same(value, a) for a in allowed)
+
+
 def report_locations(name: str, items: list[dict[str, Any]]) -> None:
     """Per-field accuracy, exact and lenient, and the share of fully correct items."""
-    match = {i["input"]: classify_location(i["input"]) for i in items}
-
-    def lenient_ok(item: dict[str, Any], field: str) -> bool:
-        allowed = [item[field], *item.get("accept", {}).get(field, [])]
-        return any(same(getattr(match[item["input"]], field), a) for a in allowed)
-
+    matches = [classify_location(i["input"]) for i in items]
     print(f"locations {name:<16} n={len(items)}")
     for field in LOCATION_FIELDS:
-        exact = rate(items, lambda i: same(getattr(match[i["input"]], field), i[field]))
-        lenient = rate(items, lambda i: lenient_ok(i, field))
+        got = [getattr(m, field) for m in matches]
+        exact = share([same(g, i[field]) for g, i in zip(got, items, strict=True)])
+        lenient = share([lenient_ok(g, i, field) for g, i in zip(got, items, strict=True)])
         print(f"    {field:<13} exact {exact} lenient {lenient}")
-    print(
-        f"    {'all fields':<13} lenient {rate(items, lambda i: all(lenient_ok(i, f) for f in LOCATION_FIELDS))}"
-    )
+    whole = [
+        all(lenient_ok(getattr(m, f), i, f) for f in LOCATION_FIELDS)
+        for m, i in zip(matches, items, strict=True)
+    ]
+    print(f"    {'all fields':<13} lenient {share(whole)}")
 
 
 def report_speed(texts: list[str]) -> None:
@@ -100,30 +102,20 @@ def report_speed(texts: list[str]) -> None:
 
 def main() -> None:
     """Score every labelled set that is present."""
-    sets = {
-        "titles": [
-            ("fixtures", fixtures_dir() / "titles.json"),
-            ("extra", ROOT / "tests/data/titles_extra.json"),
-        ],
-        "locations": [
-            ("fixtures", fixtures_dir() / "locations.json"),
-            ("extra", ROOT / "tests/data/locations_extra.json"),
-        ],
-    }
-    texts: list[str] = []
-    for name, path in sets["locations"]:
-        items = load(path)
-        if items:
-            texts += [i["input"] for i in items]
-    report_speed(texts)
-    for name, path in sets["titles"]:
-        items = load(path)
+    fixtures, extra = fixtures_dir(), ROOT / "tests" / "data"
+    titles = [("fixtures", fixtures / "titles.json"), ("extra", extra / "titles_extra.json")]
+    places = [("fixtures", fixtures / "locations.json"), ("extra", extra / "locations_extra.json")]
+    loaded = {path: load(path) for _, path in titles + places}
+    report_speed([i["input"] for _, path in places for i in loaded[path] or []])
+    for name, path in titles:
+        items = loaded[path]
         print(f"titles    {name}: missing {path}") if items is None else report_titles(name, items)
-    for name, path in sets["locations"]:
-        items = load(path)
-        print(f"locations {name}: missing {path}") if items is None else report_locations(
-            name, items
-        )
+    for name, path in places:
+        items = loaded[path]
+        if items is None:
+            print(f"locations {name}: missing {path}")
+        else:
+            report_locations(name, items)
 
 
 if __name__ == "__main__":

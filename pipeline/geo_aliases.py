@@ -55,14 +55,6 @@ def _pairs(table: str) -> dict[str, str]:
 #: Colloquial and abbreviated country names → ISO alpha-2.
 COUNTRY_ALIASES: dict[str, str] = _pairs(_COUNTRY_ALIASES)
 
-#: Nations of the United Kingdom, named as countries by many people.
-NATION_DIVISIONS: dict[str, str] = {
-    "england": "GB.ENG",
-    "scotland": "GB.SCT",
-    "wales": "GB.WLS",
-    "northern ireland": "GB.NIR",
-}
-
 #: English display names where CLDR's short name reads oddly in a location.
 COUNTRY_DISPLAY: dict[str, str] = {
     "CD": "Democratic Republic of the Congo",

@@ -223,12 +223,32 @@ def _finish(
         city = next(
             (c.name for c, _ in index.cities.get(index.capitals[cc], ()) if c.cc == cc), None
         )
+    stated = _stated_division(index, parts, reading, cc)
     return LocationMatch(
         city=city,
-        state=division.name if division else None,
+        state=stated or (division.name if division else None),
         country=index.country_names.get(cc) if cc else None,
         country_code=cc,
     )
+
+
+def _stated_division(
+    index: GeoIndex, parts: list[str], reading: _Reading, cc: str | None
+) -> str | None:
+    """A "City, Division, Country" middle part the gazetteer has no division for, as written.
+
+    The person named their division ("Cork, County Cork, Ireland"); where the gazetteer's
+    first-level divisions are coarser (Irish provinces) the stated one is the better answer.
+    """
+    if len(parts) < 3 or reading.city is None or cc is None:
+        return None
+    key = fold_words(parts[1])
+    if key in index.countries or key == fold_words(reading.city):
+        return None
+    known = [*index.divisions.get(key, ()), *index.division_stems.get(stem(key), ())]
+    if any(d.cc == cc for d in known) or key in index.abbreviations:
+        return None
+    return parts[1]
 
 
 @lru_cache(maxsize=65536)
@@ -243,9 +263,9 @@ def classify_location(text: str | None) -> LocationMatch:
     parts, zip_state = _parts(text)
     if not parts and zip_state:
         return _finish(index, _Reading(1.0, None, None, "US"), [text], zip_state)
-    if not parts or all(fold_words(p) in aliases.NOWHERE for p in parts):
+    parts = _unglue(index, [p for p in parts if fold_words(p) not in aliases.NOWHERE])
+    if not parts:
         return _EMPTY
-    parts = _unglue(index, parts)
     reading = _best(index, parts, None, None, 0.0)
     if reading is None or reading.score <= 0:
         reading = _Reading(1.0, None, None, "US" if zip_state else None)

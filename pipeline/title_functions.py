@@ -68,8 +68,8 @@ Information Technology:
     (?:jefe|director[a]?|analista|gerente) de (?:sistemas|ti) ; ict ; chief information ;
     chief digital
 Marketing:
-    product marketing ; demand gen\w* ; growth marketing ; social media ; community manager
-    ; content marketing ; seo ; sem ; brand\w* ; mercadotecnia ; mercadeo ; growth
+    product marketing ; lead gen\w* ; demand gen\w* ; growth marketing ; social media ;
+    community manager ; content marketing ; seo ; sem ; brand\w* ; mercadotecnia ; mercadeo ; growth
 Real Estate:
     real estate ; realtor ; estate agent ; (?<!intellectual )property ; properties ; leasing
     ; inmobiliari\w* ; immobili\w* ; imobiliari\w* ; makelaar ; vastgoed\w*

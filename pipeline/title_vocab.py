@@ -62,7 +62,7 @@ ROLE_OWNERS = frozenset(
     " feature content budget business-process program".split()
 )
 
-#: Words that say "partner" is a partnership rank (not needed, but listed for clarity).
+#: Partner words; `pipeline.titles` checks the neighbours before calling one a rank.
 PARTNER_WORDS = r"\bpartner(?:in)?\b|\bsoci[oa]\b|\bassociee?\b|\bvennoot\b|\bteilhaber(?:in)?\b"
 
 #: Words before "partner" that make it a job name ("HR Business Partner").

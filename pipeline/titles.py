@@ -43,8 +43,6 @@ _ABBREVIATIONS: dict[str, str] = {
     "svp": "Senior Vice President",
     "evp": "Executive Vice President",
     "avp": "Assistant Vice President",
-    "sw": "Software",
-    "hw": "Hardware",
 }
 
 _ABBREVIATION = re.compile(
@@ -145,7 +143,7 @@ def _is_cxo(words: str) -> bool:
 def _lead_rank(words: str) -> str | None:
     """Rank implied by "lead": Senior before an individual-contributor noun, else Manager."""
     level = None
-    for m in re.finditer(r"\blead\b", words):
+    for m in re.finditer(r"\blead\b(?! (?:generation|gen|qualification|nurturing)\b)", words):
         following = words[m.end() :].split()[:2]
         tech = _word_before(words, m.start()) in {"tech", "technical"}
         if tech or any(word in vocab.IC_NOUNS for word in following):

@@ -325,11 +325,7 @@ def upsert_person_location(
         "matched": matched,
         **match.model_dump(),
     }
-    stmt = insert(t.person_locations).values(person_id=person_id, **values)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=["person_id"], set_={**values, "updated_at": func.now()}
-    )
-    conn.execute(upsert)
+    _upsert_one_per_person(conn, t.person_locations, person_id, values)
 
 
 def upsert_person_job_title(
@@ -348,11 +344,18 @@ def upsert_person_job_title(
         "matched": matched,
         **match.model_dump(),
     }
-    stmt = insert(t.person_job_titles).values(person_id=person_id, **values)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=["person_id"], set_={**values, "updated_at": func.now()}
+    _upsert_one_per_person(conn, t.person_job_titles, person_id, values)
+
+
+def _upsert_one_per_person(
+    conn: Connection, table: Table, person_id: int, values: dict[str, Any]
+) -> None:
+    stmt = insert(table).values(person_id=person_id, **values)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["person_id"], set_={**values, "updated_at": func.now()}
+        )
     )
-    conn.execute(upsert)
 
 
 def people_needing_resync(

@@ -120,3 +120,15 @@ def test_lookup_is_fast_after_warm_up() -> None:
         classify_location.__wrapped__(text)
         timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.001
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("Cork, County Cork, Ireland", "County Cork"),
+        ("Galway, County Galway, Ireland", "County Galway"),
+        ("Denver, Colorado, United States", "Colorado"),
+    ],
+)
+def test_stated_division_wins_over_a_coarser_gazetteer(text: str, state: str) -> None:
+    assert classify_location(text).state == state
