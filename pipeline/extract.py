@@ -10,86 +10,13 @@ with `UnknownShapeError` rather than half-extracted.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
-from pipeline import normalize
-from pipeline.errors import InvalidPayloadError, UnknownShapeError
+from pipeline import dates, normalize
+from pipeline.errors import InvalidPayloadError
+from pipeline.shapes import Row, detect_shape
+from pipeline.shapes import rows as _rows
+from pipeline.shapes import unwrap as _unwrap
 from schemas.records import EducationRecord, ExperienceRecord, ProfileRecord, Shape
-
-Row = Mapping[str, Any]
-
-#: Top-level keys only one provider sends.
-_TOP_MARKERS: dict[Shape, frozenset[str]] = {
-    "clay": frozenset(
-        {"last_refresh", "slug", "org", "picture_url_orig", "picture_url_copy", "jobs_count"}
-        | {"latest_experience", "current_experience", "profile_id", "num_followers"}
-    ),
-    "proxycurl": frozenset(
-        {"public_identifier", "experiences", "profile_pic_url", "country_full_name"}
-        | {"occupation", "follower_count", "background_cover_image_url", "volunteer_work"}
-        | {"accomplishment_projects", "similarly_named_profiles"}
-    ),
-    "pdl": frozenset(
-        {"linkedin_username", "linkedin_connections", "job_title_levels", "job_title_role"}
-        | {"job_company_name", "location_locality", "location_region", "dataset_version"}
-        | {"last_initial", "location_continent"}
-    ),
-}
-#: Keys of an experience row that only one provider uses; ``{}`` marks a nested object.
-_ROW_MARKERS: dict[Shape, frozenset[str]] = {
-    "clay": frozenset({"is_current", "company_domain", "org_id", "locality"}),
-    "proxycurl": frozenset({"starts_at", "ends_at", "company_linkedin_profile_url", "logo_url"}),
-    "pdl": frozenset({"is_primary", "location_names", "company{}", "title{}"}),
-}
-#: Where each shape keeps its experience array.
-_EXPERIENCE_KEY: dict[Shape, str] = {
-    "clay": "experience",
-    "proxycurl": "experiences",
-    "pdl": "experience",
-}
-
-
-def _unwrap(raw: Row) -> Row:
-    """Return the person inside PDL's enrichment envelope, or the payload itself."""
-    data = raw.get("data")
-    if isinstance(data, Mapping) and ("status" in raw or "likelihood" in raw):
-        return data
-    return raw
-
-
-def _rows(value: object) -> list[tuple[int, Row]]:
-    """Enumerate the object rows of a provider array, each with its index in the array."""
-    if not isinstance(value, list):
-        return []
-    return [(index, row) for index, row in enumerate(value) if isinstance(row, Mapping)]
-
-
-def _row_keys(row: Row) -> set[str]:
-    """A row's keys plus ``<key>{}`` for each key whose value is a nested object."""
-    return set(row) | {f"{key}{{}}" for key, value in row.items() if isinstance(value, Mapping)}
-
-
-def _score(body: Row, shape: Shape) -> int:
-    """Count the markers of one shape in a payload (top-level keys + first experience row)."""
-    rows = _rows(body.get(_EXPERIENCE_KEY[shape]))
-    row_hits = len(_ROW_MARKERS[shape] & _row_keys(rows[0][1])) if rows else 0
-    return len(_TOP_MARKERS[shape] & set(body)) + row_hits
-
-
-def detect_shape(raw: Mapping[str, object]) -> Shape:
-    """Decide which provider shape a raw payload has; raise `UnknownShapeError` if none fits."""
-    if not isinstance(raw, Mapping):
-        raise UnknownShapeError(f"raw_payload is a {type(raw).__name__}, not a JSON object")
-    body = _unwrap(raw)
-    scores = sorted(((_score(body, shape), shape) for shape in _TOP_MARKERS), reverse=True)
-    (best, shape), (runner_up, _) = scores[0], scores[1]
-    if best >= 2 and best > runner_up:
-        return shape
-    keys = ", ".join(sorted(map(str, body))[:40]) or "(none)"
-    raise UnknownShapeError(
-        "raw_payload matches no known provider shape (clay, proxycurl, pdl; marker scores "
-        f"{', '.join(f'{name}={score}' for score, name in scores)}); keys seen: {keys}"
-    )
 
 
 def _str(row: Row, key: str) -> str | None:
@@ -184,7 +111,7 @@ def _clay_is_current(row: Row) -> bool:
     if isinstance(flag, bool):
         return flag
     end = _str(row, "end_date")
-    return bool(end and end.strip() and normalize.is_open_end(end))
+    return bool(end and end.strip() and dates.is_open_end(end))
 
 
 def _clay_experience(position: int, row: Row) -> ExperienceRecord:
@@ -198,8 +125,8 @@ def _clay_experience(position: int, row: Row) -> ExperienceRecord:
         company_key=normalize.company_key(website, name),
         company_linkedin_url=normalize.company_linkedin_url(_str(row, "url")),
         location=_text(row, "locality"),
-        start=normalize.partial_date(row.get("start_date"), clay=True),
-        end=normalize.partial_date(row.get("end_date"), clay=True),
+        start=dates.partial_date(row.get("start_date"), clay=True),
+        end=dates.partial_date(row.get("end_date"), clay=True),
         is_current=_clay_is_current(row),
     )
 
@@ -216,9 +143,9 @@ def _proxycurl_experience(position: int, row: Row) -> ExperienceRecord:
             _str(row, "company_linkedin_profile_url")
         ),
         location=_text(row, "location"),
-        start=normalize.partial_date(row.get("starts_at")),
-        end=normalize.partial_date(row.get("ends_at")),
-        is_current=normalize.is_open_end(row.get("ends_at")),
+        start=dates.partial_date(row.get("starts_at")),
+        end=dates.partial_date(row.get("ends_at")),
+        is_current=dates.is_open_end(row.get("ends_at")),
     )
 
 
@@ -234,9 +161,9 @@ def _pdl_experience(position: int, row: Row) -> ExperienceRecord:
         company_key=normalize.company_key(website, name),
         company_linkedin_url=normalize.company_linkedin_url(_str(company, "linkedin_url")),
         location=next(iter(_texts(row.get("location_names"))), None),
-        start=normalize.partial_date(row.get("start_date")),
-        end=normalize.partial_date(row.get("end_date")),
-        is_current=normalize.is_open_end(row.get("end_date")),
+        start=dates.partial_date(row.get("start_date")),
+        end=dates.partial_date(row.get("end_date")),
+        is_current=dates.is_open_end(row.get("end_date")),
         title_levels=_texts(title.get("levels")),
         title_role=_text(title, "role"),
         title_sub_role=_text(title, "sub_role"),
@@ -250,8 +177,8 @@ def _clay_education(position: int, row: Row) -> EducationRecord:
         school_name=_text(row, "school_name"),
         degree=_text(row, "degree"),
         field_of_study=_text(row, "field_of_study"),
-        start=normalize.partial_date(row.get("start_date"), clay=True),
-        end=normalize.partial_date(row.get("end_date"), clay=True),
+        start=dates.partial_date(row.get("start_date"), clay=True),
+        end=dates.partial_date(row.get("end_date"), clay=True),
     )
 
 
@@ -262,8 +189,8 @@ def _proxycurl_education(position: int, row: Row) -> EducationRecord:
         school_name=_text(row, "school"),
         degree=_text(row, "degree_name"),
         field_of_study=_text(row, "field_of_study"),
-        start=normalize.partial_date(row.get("starts_at")),
-        end=normalize.partial_date(row.get("ends_at")),
+        start=dates.partial_date(row.get("starts_at")),
+        end=dates.partial_date(row.get("ends_at")),
     )
 
 
@@ -275,8 +202,8 @@ def _pdl_education(position: int, row: Row) -> EducationRecord:
         school_name=_text(school, "name") if school else _text(row, "school"),
         degree=_joined(row.get("degrees")),
         field_of_study=_joined(row.get("majors")),
-        start=normalize.partial_date(row.get("start_date")),
-        end=normalize.partial_date(row.get("end_date")),
+        start=dates.partial_date(row.get("start_date")),
+        end=dates.partial_date(row.get("end_date")),
     )
 
 
@@ -298,7 +225,7 @@ def _clay_profile(body: Row, url: str) -> ProfileRecord:
         country=_text(body, "country"),
         connections=_count(body.get("connections")),
         picture_url=_text(body, "picture_url_orig") or _text(body, "picture_url_copy"),
-        refreshed_at=normalize.timestamp(body.get("last_refresh")),
+        refreshed_at=dates.timestamp(body.get("last_refresh")),
         experiences=tuple(_clay_experience(i, row) for i, row in _rows(body.get("experience"))),
         educations=tuple(_clay_education(i, row) for i, row in _rows(body.get("education"))),
     )

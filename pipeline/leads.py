@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pipeline import normalize, titles
+from pipeline import dates, normalize, titles
 from pipeline.errors import InvalidPayloadError
 from schemas.records import LeadRecord
 
@@ -96,7 +96,7 @@ def normalize_lead(body: Mapping[str, object]) -> LeadRecord:
         company_size=normalize.company_size_bucket(body.get("company_size")),
         company_industry=_text(body.get("company_industry")),
         source=_text(body.get("source")),
-        submitted_at=normalize.timestamp(body.get("submitted_at")),
+        submitted_at=dates.timestamp(body.get("submitted_at")),
         person_key=email or linkedin,
         extra={key: value for key, value in body.items() if key not in KNOWN_FIELDS},
     )

@@ -12,12 +12,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import unquote_to_bytes
-
-from schemas.records import PartialDate, Precision
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 #: Full stops that IDNA treats as label separators (ideographic, full-width, half-width).
@@ -29,17 +24,6 @@ _BRACKETED = re.compile(r"<([^<>]*)>$")
 _LOCAL_PART = re.compile(r"[^\s@\"(),:;<>\[\]\\]{1,64}")
 _SLUG_PUNCTUATION = frozenset("-_")
 #: End-date words that mean "still there".
-_OPEN_END_WORDS = frozenset({"present", "current", "now", "ongoing", "today"})
-_OPEN_END_TEXT = _OPEN_END_WORDS | {""}
-_ISO_DATE = re.compile(
-    r"([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2})(?:[T ].*)?)?)?", re.ASCII
-)
-_MONTH_YEAR = re.compile(r"([a-z]{3,9})\.?,?\s+([0-9]{4})", re.ASCII)
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-
-#: Free-mail providers whose domain says nothing about the sender's employer.
 FREE_EMAIL_DOMAINS = frozenset(
     """
     gmail.com googlemail.com icloud.com me.com mac.com aol.com aim.com proton.me pm.me
@@ -259,130 +243,6 @@ def company_linkedin_url(value: str | None) -> str | None:
     """Canonicalise a LinkedIn company page URL to ``https://www.linkedin.com/company/<slug>``."""
     slug = _linkedin_slug(value, "company")
     return f"https://www.linkedin.com/company/{slug}" if slug else None
-
-
-def _make_date(year: int, month: int, day: int, precision: Precision) -> PartialDate | None:
-    """Build a PartialDate, or None when the parts are not a real calendar date."""
-    try:
-        return PartialDate(value=date(year, month, day), precision=precision)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _date_part(value: object) -> int | None:
-    """Read one day/month/year part given as an int, an integral float or a digit string."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = value.strip() if isinstance(value, str) else ""
-    if text.isascii() and text.isdigit() and len(text) <= 9:
-        return int(text)
-    return None
-
-
-def _date_from_parts(parts: Mapping[str, object]) -> PartialDate | None:
-    """Read a Proxycurl ``{day, month, year}`` date; a null month or day lowers the precision."""
-    year, month, day = (_date_part(parts.get(key)) for key in ("year", "month", "day"))
-    if year is None:
-        return None
-    if month is None:
-        return _make_date(year, 1, 1, "year")
-    if day is None:
-        return _make_date(year, month, 1, "month")
-    return _make_date(year, month, day, "day")
-
-
-def _date_from_text(text: str, *, clay: bool) -> PartialDate | None:
-    """Read ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD[T…]`` or ``Mon YYYY``."""
-    match = _ISO_DATE.fullmatch(text)
-    if match is None:
-        return _date_from_month_name(text.lower())
-    year, month, day = match.groups()
-    if month is None:
-        return _make_date(int(year), 1, 1, "year")
-    if day is None:
-        return _make_date(int(year), int(month), 1, "month")
-    # Clay pads every date to the 1st, so a Clay day of 1 tells nothing about precision.
-    precision: Precision = "unknown" if clay and int(day) == 1 else "day"
-    return _make_date(int(year), int(month), int(day), precision)
-
-
-def _date_from_month_name(text: str) -> PartialDate | None:
-    """Read LinkedIn display dates such as ``Sep 2023`` or ``September 2023``."""
-    match = _MONTH_YEAR.fullmatch(text)
-    if match is None:
-        return None
-    name, year = match.groups()
-    months = [i for i, full in enumerate(_MONTHS, start=1) if full.startswith(name)]
-    return _make_date(int(year), months[0], 1, "month") if months else None
-
-
-def partial_date(value: object, *, clay: bool = False) -> PartialDate | None:
-    """Parse a provider date into a PartialDate; open ends ("Present", null) give None.
-
-    ``clay=True`` marks Clay's ``YYYY-MM-01`` dates as precision ``unknown``.
-    """
-    if isinstance(value, PartialDate):
-        return value
-    if isinstance(value, Mapping):
-        return _date_from_parts(value)
-    if isinstance(value, date):
-        return _make_date(value.year, value.month, value.day, "day")
-    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
-        return _make_date(value, 1, 1, "year")
-    if not isinstance(value, str) or value.strip().lower() in _OPEN_END_WORDS:
-        return None
-    return _date_from_text(value.strip(), clay=clay)
-
-
-def is_open_end(value: object) -> bool:
-    """Whether a raw end date means "still there": null, blank, "Present" or a yearless dict."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip().lower() in _OPEN_END_TEXT
-    return isinstance(value, Mapping) and value.get("year") is None
-
-
-def timestamp(value: object) -> datetime | None:
-    """Parse a provider refresh time (ISO in many spellings, RFC 2822, epoch s/ms) as UTC."""
-    if isinstance(value, datetime):
-        return _as_utc(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _from_epoch(value)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text):
-        return _from_epoch(float(text))
-    try:
-        return timestamp(datetime.fromisoformat(re.sub(r"\s*(?:UTC|GMT)$", "Z", text)))
-    except ValueError:
-        pass
-    try:
-        return timestamp(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
-def _as_utc(moment: datetime) -> datetime | None:
-    """Read a naive datetime as UTC and convert an aware one to UTC."""
-    try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-
-
-def _from_epoch(number: float) -> datetime | None:
-    """Read epoch seconds, or milliseconds when the number is too large to be seconds."""
-    try:
-        seconds = float(number)
-        return datetime.fromtimestamp(seconds / 1000 if seconds > 1e11 else seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _split_full_name(

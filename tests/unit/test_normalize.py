@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline import normalize
+from pipeline import dates, normalize
 from schemas.records import PartialDate
 
 CANONICAL = "https://www.linkedin.com/in/jane-doe-42"
@@ -326,7 +326,7 @@ def test_free_email_domain_accepts_a_bare_domain() -> None:
 def test_partial_date_reads_every_provider_spelling(
     raw: object, clay: bool, expected: tuple[date, str]
 ) -> None:
-    parsed = normalize.partial_date(raw, clay=clay)
+    parsed = dates.partial_date(raw, clay=clay)
     assert parsed is not None
     assert (parsed.value, parsed.precision) == expected
 
@@ -362,7 +362,7 @@ def test_partial_date_reads_every_provider_spelling(
     ],
 )
 def test_partial_date_gives_none_for_open_or_invalid_dates(raw: object) -> None:
-    assert normalize.partial_date(raw) is None
+    assert dates.partial_date(raw) is None
 
 
 @pytest.mark.parametrize(
@@ -378,7 +378,7 @@ def test_partial_date_gives_none_for_open_or_invalid_dates(raw: object) -> None:
     ],
 )
 def test_is_open_end(raw: object, expected: bool) -> None:
-    assert normalize.is_open_end(raw) is expected
+    assert dates.is_open_end(raw) is expected
 
 
 @pytest.mark.parametrize(
@@ -402,7 +402,7 @@ def test_is_open_end(raw: object, expected: bool) -> None:
     ],
 )
 def test_timestamp(raw: object, expected: datetime | None) -> None:
-    assert normalize.timestamp(raw) == expected
+    assert dates.timestamp(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -639,20 +639,20 @@ def _render(value: PartialDate) -> str:
 @settings(max_examples=300)
 @given(raw=RAW_DATE, clay=st.booleans())
 def test_partial_date_is_total_and_round_trips(raw: object, clay: bool) -> None:
-    parsed = normalize.partial_date(raw, clay=clay)
-    assert normalize.partial_date(parsed) == parsed
+    parsed = dates.partial_date(raw, clay=clay)
+    assert dates.partial_date(parsed) == parsed
     if parsed is not None:
-        assert normalize.partial_date(_render(parsed), clay=clay) == parsed
+        assert dates.partial_date(_render(parsed), clay=clay) == parsed
 
 
 @settings(max_examples=200)
 @given(raw=st.text() | st.integers() | st.floats() | st.datetimes())
 def test_timestamp_is_total_and_idempotent(raw: object) -> None:
-    parsed = normalize.timestamp(raw)
+    parsed = dates.timestamp(raw)
     assert parsed is None or parsed.tzinfo is not None
-    assert normalize.timestamp(parsed) == parsed
+    assert dates.timestamp(parsed) == parsed
     if parsed is not None:
-        assert normalize.timestamp(parsed.isoformat()) == parsed
+        assert dates.timestamp(parsed.isoformat()) == parsed
 
 
 @settings(max_examples=200)
