@@ -7,7 +7,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import errors, routes, routes_leads, routes_ops, routes_read, routes_reference
+from gateway import (
+    dashboard,
+    errors,
+    metrics,
+    routes,
+    routes_leads,
+    routes_ops,
+    routes_read,
+    routes_reference,
+    security,
+)
 from gateway.auth import Authenticator
 from gateway.deps import Services
 from gateway.queue import Enqueuer
@@ -55,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="hq-ingest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.services = services
     errors.install(app)
+    security.install(app)
+    app.add_middleware(metrics.AcceptedCounter)
     for module in (routes, routes_ops, routes_reference, routes_leads, routes_read):
         app.include_router(module.router)
+    app.include_router(dashboard.router)
+    app.include_router(metrics.router)
     return app

@@ -1,30 +1,47 @@
 """API keys: who is calling, and what they may touch.
 
 A key arrives as `Authorization: Bearer <key>` or `X-API-Key: <key>`. The bootstrap admin
-key comes from `HQ_ADMIN_API_KEY` and is compared in constant time; other keys live hashed
-(SHA-256 of a high-entropy random token) in `ops.api_keys`, optionally scoped to one
-client_domain. Keys are never logged or stored in plain text.
+key comes from `HQ_ADMIN_API_KEY`; other keys are created with `hq-ingest keys create` and
+live in `ops.api_keys` only as the SHA-256 of a 256-bit random token, each either admin or
+scoped to one client_domain. Keys are compared as digests in constant time and never logged
+or stored in plain text. `gateway.security.Guard` calls `Authenticator.verify` before a
+request reaches any route, so a route cannot forget to authenticate.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.errors import ApiError
+from pipeline import normalize
 from pipeline.store import keys
 
 #: Prefix of generated keys, so a leaked key is recognisable in a secret scanner.
 KEY_PREFIX = "hq_"
 
+#: The shape of every generated key; anything else is refused without a database look-up.
+KEY_FORMAT = re.compile(r"hq_[A-Za-z0-9_-]{43}")
+
 #: How long a verified key is trusted before it is looked up again (revocation delay).
 CACHE_SECONDS = 30.0
+
+#: Most keys (valid or not) remembered per process, so random keys cannot exhaust memory.
+CACHE_SIZE = 4096
+
+#: Longest credential considered at all.
+MAX_KEY_CHARS = 512
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 @dataclass(frozen=True)
@@ -36,19 +53,38 @@ class Principal:
     is_admin: bool
     client_domain: str | None
 
+    @property
+    def rate_key(self) -> str:
+        """What the rate limit counts by: the key's id (the env admin key has none)."""
+        return "env-admin" if self.key_id is None else str(self.key_id)
+
     def require_admin(self) -> None:
         """Raise 403 unless this is an admin key."""
         if not self.is_admin:
             raise ApiError(403, "this endpoint needs an admin key")
 
     def require_client(self, client_domain: str | None) -> None:
-        """Raise 403 unless the key may act for `client_domain`."""
+        """Raise 403 unless the key may act for `client_domain` (any spelling of it)."""
         if self.is_admin:
             return
-        if client_domain is None or client_domain != self.client_domain:
+        if client_domain is None or normalize.domain(client_domain) != self.client_domain:
             raise ApiError(
-                403, "this key is scoped to another client_domain", field="client_domain"
+                403,
+                f"this key is scoped to client_domain {self.client_domain}",
+                field="client_domain",
             )
+
+    def client_scope(self, client_domain: str | None) -> str:
+        """The client_domain a read acts for: the requested one, or a scoped key's own.
+
+        Raises 403 when a scoped key asks for another client, 422 when an admin names none.
+        """
+        if client_domain is None and self.client_domain is not None:
+            return self.client_domain
+        if client_domain is None:
+            raise ApiError(422, "is required with an admin key", field="client_domain")
+        self.require_client(client_domain)
+        return normalize.domain(client_domain) or client_domain
 
 
 def hash_key(key: str) -> str:
@@ -73,33 +109,41 @@ def presented_key(authorization: str | None, x_api_key: str | None) -> str | Non
 
 
 class Authenticator:
-    """Verifies keys against the admin key and the key table, with a short cache."""
+    """Verifies keys against the admin key and the key table, with a short, bounded cache."""
 
     def __init__(self, *, admin_key: str | None, engine: Engine | None) -> None:
-        self.admin_key = admin_key
+        self._admin_digest = hash_key(admin_key) if admin_key else None
         self.engine = engine
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def verify(self, key: str | None) -> Principal:
-        """The principal for `key`, or 401."""
+        """The principal for `key`, or 401 (503 when the key table cannot be read)."""
         if not key:
             raise ApiError(
                 401,
                 "missing API key (Authorization: Bearer <key> or X-API-Key)",
-                headers={"WWW-Authenticate": "Bearer"},
+                headers=_CHALLENGE,
             )
-        if self.admin_key and hmac.compare_digest(key.encode(), self.admin_key.encode()):
+        if len(key) > MAX_KEY_CHARS:
+            raise ApiError(401, "invalid or revoked API key", headers=_CHALLENGE)
+        digest = hash_key(key)
+        if self._admin_digest and hmac.compare_digest(digest, self._admin_digest):
             return Principal(key_id=None, name="admin (env)", is_admin=True, client_domain=None)
-        principal = self._lookup(hash_key(key))
+        principal = self._lookup(digest) if KEY_FORMAT.fullmatch(key) else None
         if principal is None:
-            raise ApiError(
-                401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"}
-            )
+            raise ApiError(401, "invalid or revoked API key", headers=_CHALLENGE)
         return principal
+
+    def forget(self) -> None:
+        """Drop every cached verdict (a revocation then takes effect at once)."""
+        with self._lock:
+            self._cache.clear()
 
     def _lookup(self, digest: str) -> Principal | None:
         now = time.monotonic()
-        cached = self._cache.get(digest)
+        with self._lock:
+            cached = self._cache.get(digest)
         if cached and now - cached[0] < CACHE_SECONDS:
             return cached[1]
         principal = None
@@ -108,14 +152,19 @@ class Authenticator:
                 principal = self._fetch(digest)
             except SQLAlchemyError:
                 raise ApiError(503, "cannot verify the API key right now; retry") from None
-        self._cache[digest] = (now, principal)
+        with self._lock:
+            self._cache[digest] = (now, principal)
+            self._cache.move_to_end(digest)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
         return principal
 
     def _fetch(self, digest: str) -> Principal | None:
         assert self.engine is not None
         with self.engine.begin() as conn:
             row = keys.find_active(conn, key_hash=digest)
-            if row is None:
+            # The look-up is by digest already; compare again in constant time regardless.
+            if row is None or not hmac.compare_digest(row["key_hash"], digest):
                 return None
             keys.touch(conn, key_id=row["id"])
             return Principal(

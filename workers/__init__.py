@@ -8,4 +8,7 @@ from workers import broker as broker
 
 broker.setup_broker()
 
+from workers import delivery as delivery  # noqa: E402
+from workers import leads as leads  # noqa: E402
+from workers import lookups as lookups  # noqa: E402
 from workers import stages as stages  # noqa: E402

@@ -1,9 +1,9 @@
 """Middleware that makes every stage visible and every failure durable.
 
-- `Tracking` records each attempt of each stage in `ops.job_stages` / `ops.jobs`, and writes
-  a message that will not be retried to `ops.dead_letters` before it is rejected.
-- `GuardedRetries` is dramatiq's `Retries`, except that a failure to schedule the retry (a
-  Redis blip) dead-letters the message instead of acking it away (dramatiq PR #545).
+- `Tracking` records each attempt of each stage in `ops.job_stages` / `ops.jobs`, writes a
+  message that will not be retried to `ops.dead_letters` before it is rejected, and runs a
+  replayed message only once its replay is committed (see `workers.replay`).
+- `GuardedRetries` (defined in `workers.retry_policy`) replaces dramatiq's `Retries`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dramatiq
-from dramatiq.middleware import Middleware, Retries
-from sqlalchemy import Engine
+from dramatiq.middleware import Middleware, SkipMessage
+from sqlalchemy import Connection, Engine
 
 from pipeline import store
+from workers.retry_policy import NEXT_ATTEMPT_OPTION, describe
 
 log = logging.getLogger("hq.workers")
 
-#: How long Tracking keeps trying to write a dead letter before it re-queues the message.
-DEAD_LETTER_WRITE_ATTEMPTS = 3
+#: How often Tracking tries a status or dead-letter write before it falls back.
+WRITE_ATTEMPTS = 3
 
+#: Pause between those tries, times the attempt number.
+WRITE_PAUSE_S = 0.2
+
+#: When PostgreSQL cannot record an outcome, the message runs again after this long.
+RERUN_DELAY_MS = 5_000
+
+#: Message option naming the dead letter (and replay number) a replayed message comes from.
+REPLAY_OPTION = "hq_replay"
 
 _local = threading.local()
 
@@ -46,54 +55,57 @@ def message_job_id(message: Any) -> str | None:
     return str(job_id) if job_id else None
 
 
-class GuardedRetries(Retries):
-    """`Retries` that never loses a message whose retry could not be scheduled."""
-
-    def after_process_message(
-        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
-    ) -> None:
-        try:
-            super().after_process_message(broker, message, result=result, exception=exception)
-        except Exception as err:
-            log.error("could not schedule a retry for %s: %r", message.message_id, err)
-            message.options["hq_dead_reason"] = "retry_schedule_failed"
-            message.options["hq_dead_error"] = f"retry could not be scheduled: {err!r}"
-            message.fail()
-
-
 class Tracking(Middleware):
     """Status of every stage attempt, and the durable dead-letter store."""
 
     def __init__(self, *, engine_factory: Callable[[], Engine]) -> None:
         self.engine_factory = engine_factory
-        self._etas: dict[str, int] = {}
-        self._lock = threading.Lock()
 
     @property
     def actor_options(self) -> set[str]:
         return {"job_kind", "stage_seq"}
-
-    def after_enqueue(self, broker: dramatiq.Broker, message: Any, delay: int | None) -> None:
-        if delay:
-            with self._lock:
-                self._etas[message.message_id] = message.options.get("eta", 0)
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         job_id = message_job_id(message)
         if job_id is None:
             return
         _local.result = None
+        self._check_replay(message)
         actor = broker.get_actor(message.actor_name)
-        with self.engine_factory().begin() as conn:
-            store.ops.start_stage(
-                conn,
-                job_id=job_id,
-                kind=actor.options.get("job_kind", "task"),
-                stage=message.actor_name,
-                seq=actor.options.get("stage_seq", 0),
-                attempt=message.options.get("retries", 0) + 1,
-                workflow_slug=_workflow_slug(message),
-            )
+        try:
+            with self.engine_factory().begin() as conn:
+                store.ops.start_stage(
+                    conn,
+                    job_id=job_id,
+                    kind=actor.options.get("job_kind", "task"),
+                    stage=message.actor_name,
+                    seq=actor.options.get("stage_seq", 0),
+                    attempt=message.options.get("retries", 0) + 1,
+                    workflow_slug=_workflow_slug(message),
+                )
+        except Exception as err:  # the stage itself will fail and retry if PostgreSQL is down
+            log.warning("could not record the start of %s: %s", message.message_id, err)
+
+    def _check_replay(self, message: Any) -> None:
+        """Skip a replayed message whose replay transaction did not commit.
+
+        The replay holds a lock on its dead letter from before the send until its commit, so
+        this read waits for that outcome instead of racing it.
+        """
+        replay = message.options.get(REPLAY_OPTION)
+        if not replay:
+            return
+        try:
+            with self.engine_factory().begin() as conn:
+                committed = store.deadletters.replay_committed(
+                    conn, letter_id=int(replay["letter_id"]), number=int(replay["number"])
+                )
+        except Exception as err:  # unknown: run it; the stage is idempotent
+            log.warning("could not check replay %r of %s: %r", replay, message.message_id, err)
+            return
+        if not committed:
+            log.warning("replay %r was rolled back; skipping %s", replay, message.message_id)
+            raise SkipMessage("replay was not committed")
 
     def after_process_message(
         self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
@@ -101,17 +113,18 @@ class Tracking(Middleware):
         job_id = message_job_id(message)
         if job_id is None:
             return
-        with self._lock:
-            eta = self._etas.pop(message.message_id, None)
         job_result, _local.result = getattr(_local, "result", None), None
-        if exception is None and not message.failed:
-            self._finish(job_id, message, "succeeded", result=job_result)
-        elif message.failed:
+        if message.failed:
             reason = _reason(broker, message, exception)
             self._dead(broker, job_id, message, exception, reason=reason)
+        elif exception is None:
+            if not self._finish(job_id, message, "succeeded", result=job_result):
+                # The work is done but not recorded: run the (idempotent) stage again later.
+                _rerun(broker, message)
         else:
+            eta = message.options.pop(NEXT_ATTEMPT_OPTION, None)
             when = datetime.fromtimestamp(eta / 1000, UTC) if eta else None
-            self._finish(job_id, message, "retrying", error=_describe(exception), eta=when)
+            self._finish(job_id, message, "retrying", error=describe(exception), eta=when)
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
         job_id = message_job_id(message)
@@ -127,11 +140,11 @@ class Tracking(Middleware):
         result: Any = None,
         error: str | None = None,
         eta: datetime | None = None,
-    ) -> None:
+    ) -> bool:
         final = status == "succeeded" and result is not None
         job_status = {"succeeded": "succeeded" if final else "running", "retrying": "failed"}
-        with self.engine_factory().begin() as conn:
-            store.ops.finish_stage(
+        return self._write(
+            lambda conn: store.ops.finish_stage(
                 conn,
                 job_id=job_id,
                 stage=message.actor_name,
@@ -141,43 +154,70 @@ class Tracking(Middleware):
                 next_attempt_at=eta,
                 result=result if final and isinstance(result, dict) else None,
             )
+        )
 
     def _dead(
         self, broker: dramatiq.Broker, job_id: str, message: Any, exception: Any, *, reason: str
     ) -> None:
-        error = message.options.get("hq_dead_error") or _describe(exception) or reason
-        letter = {
-            "job_id": job_id,
-            "stage": message.actor_name,
-            "actor_name": message.actor_name,
-            "queue_name": message.queue_name,
-            "message_id": message.message_id,
-            "message": message.asdict(),
-            "workflow_slug": _workflow_slug(message),
-            "reason": reason,
-            "error": error,
-            "traceback": _traceback(message, exception),
-            "attempts": message.options.get("retries", 0) + (0 if reason == "age_limit" else 1),
-        }
-        for attempt in range(DEAD_LETTER_WRITE_ATTEMPTS):
+        letter = _letter(job_id, message, exception, reason=reason)
+
+        def write(conn: Connection) -> None:
+            slug = letter["workflow_slug"] or store.deadletters.job_workflow_slug(
+                conn, job_id=job_id
+            )
+            store.ops.insert_dead_letter(conn, letter={**letter, "workflow_slug": slug})
+            store.ops.finish_stage(
+                conn,
+                job_id=job_id,
+                stage=message.actor_name,
+                status="dead",
+                job_status="dead",
+                error=letter["error"],
+            )
+
+        if not self._write(write) and _rerun(broker, message):
+            # PostgreSQL is unreachable: keep the message alive rather than reject it
+            # unrecorded. (If Redis refuses too, it stays failed and goes to Redis's .XQ.)
+            message.failed = False
+
+    def _write(self, write: Callable[[Connection], None]) -> bool:
+        """Run `write` in a transaction, a few times if PostgreSQL fails; False if it never did."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self.engine_factory().begin() as conn:
-                    store.ops.insert_dead_letter(conn, letter=letter)
-                    store.ops.finish_stage(
-                        conn,
-                        job_id=job_id,
-                        stage=message.actor_name,
-                        status="dead",
-                        job_status="dead",
-                        error=error,
-                    )
-                return
-            except Exception:
-                log.exception("dead letter write failed (attempt %d)", attempt + 1)
-                time.sleep(0.2 * (attempt + 1))
-        # PostgreSQL is unreachable: keep the message alive rather than reject it unrecorded.
-        message.failed = False
-        broker.enqueue(message.copy(), delay=5_000)
+                    write(conn)
+                return True
+            except Exception as err:
+                log.warning("status write failed (attempt %d): %r", attempt, err)
+                time.sleep(WRITE_PAUSE_S * attempt)
+        return False
+
+
+def _rerun(broker: dramatiq.Broker, message: Any) -> bool:
+    """Send the message again after `RERUN_DELAY_MS`; False (logged) if Redis refused it."""
+    try:
+        broker.enqueue(message.copy(), delay=RERUN_DELAY_MS)
+        return True
+    except Exception:
+        log.critical("could not re-send %s; it was not recorded", message.message_id, exc_info=True)
+        return False
+
+
+def _letter(job_id: str, message: Any, exception: Any, *, reason: str) -> dict[str, Any]:
+    """The `ops.dead_letters` row for a message that will not be retried."""
+    return {
+        "job_id": job_id,
+        "stage": message.actor_name,
+        "actor_name": message.actor_name,
+        "queue_name": message.queue_name,
+        "message_id": message.message_id,
+        "message": message.asdict(),
+        "workflow_slug": _workflow_slug(message),
+        "reason": reason,
+        "error": message.options.get("hq_dead_error") or describe(exception) or reason,
+        "traceback": _traceback(message, exception),
+        "attempts": message.options.get("retries", 0) + (0 if reason == "age_limit" else 1),
+    }
 
 
 def _workflow_slug(message: Any) -> str | None:
@@ -195,13 +235,6 @@ def _reason(broker: dramatiq.Broker, message: Any, exception: Any) -> str:
         return "failed"
     throws = broker.get_actor(message.actor_name).options.get("throws")
     return "permanent_error" if throws and isinstance(exception, throws) else "retries_exhausted"
-
-
-def _describe(exception: Any) -> str | None:
-    if exception is None:
-        return None
-    text = str(exception).strip()
-    return f"{type(exception).__name__}: {text}" if text else type(exception).__name__
 
 
 def _traceback(message: Any, exception: Any) -> str | None:

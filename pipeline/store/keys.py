@@ -55,7 +55,8 @@ def list_keys(conn: Connection) -> list[dict[str, Any]]:
     table = t.api_keys
     columns = [c for c in table.c if c.name != "key_hash"]
     rows = conn.execute(select(*columns).order_by(table.c.id.desc())).mappings()
-    return [dict(r) for r in rows]
+    # Plain str keys: column names are `quoted_name`, which JSON encoders may refuse.
+    return [{str(k): v for k, v in r.items()} for r in rows]
 
 
 def revoke(conn: Connection, *, key_id: int) -> bool:

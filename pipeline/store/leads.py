@@ -1,3 +1,208 @@
-"""SQL for client leads: raw lead payloads, `client.leads`, people and companies per client."""
+"""SQL for client leads: raw lead payloads, `client.leads`, people and companies per client.
+
+`client.leads` keeps one row per submission (unique per job, so a replay adds nothing).
+`client.leads_people` and `client.leads_companies` keep one row per client and key; a
+submission updates them only when it is at least as new as what they hold (by submission
+time), so leads delivered out of order never put older details over newer ones.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Table,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import insert
+
+from pipeline import tables as t
+from pipeline.errors import MissingRecordError
+from schemas.records import LeadRecord
+
+_PERSON_FIELDS = (
+    "email linkedin_url first_name last_name full_name job_title seniority function company_domain"
+).split()
+_COMPANY_FIELDS = "company_name company_size company_industry company_linkedin_url".split()
+
+
+def insert_lead_payload(
+    conn: Connection, *, job_id: str, client_domain: str, raw_payload: Mapping[str, Any]
+) -> int:
+    """Keep a lead exactly as received; a second call for the same job returns the same id."""
+    table = t.client_lead_payloads
+    stmt = (
+        insert(table)
+        .values(job_id=job_id, client_domain=client_domain, raw_payload=raw_payload)
+        .on_conflict_do_update(
+            index_elements=["job_id"], set_={"job_id": literal_column("excluded.job_id")}
+        )
+        .returning(table.c.id)
+    )
+    return int(conn.execute(stmt).scalar_one())
+
+
+def load_lead_payload(conn: Connection, *, raw_id: int) -> RowMapping:
+    """The raw lead a stage works from; `MissingRecordError` if it is gone."""
+    table = t.client_lead_payloads
+    row = conn.execute(select(table).where(table.c.id == raw_id)).first()
+    if row is None:
+        raise MissingRecordError(f"raw.client_lead_payloads id={raw_id} does not exist")
+    return row._mapping
+
+
+def insert_lead(
+    conn: Connection, *, job_id: str, raw_id: int, lead: LeadRecord
+) -> tuple[int, bool]:
+    """Insert the submission; returns its id and False when the job's lead was already there."""
+    table = t.leads
+    stmt = (
+        insert(table)
+        .values(job_id=job_id, raw_payload_id=raw_id, **lead.model_dump())
+        .on_conflict_do_update(
+            index_elements=["job_id"], set_={"job_id": literal_column("excluded.job_id")}
+        )
+        .returning(table.c.id, literal_column("xmax = 0"))
+    )
+    lead_id, created = conn.execute(stmt).one()
+    return int(lead_id), bool(created)
+
+
+def upsert_lead_person(conn: Connection, *, lead: LeadRecord, seen_at: datetime) -> None:
+    """Count the submission against the client's person; newer details win, gaps are filled."""
+    if lead.person_key is None:
+        return
+    values = {f: getattr(lead, f) for f in _PERSON_FIELDS}
+    _upsert_seen(
+        conn,
+        t.leads_people,
+        keys={"client_domain": lead.client_domain, "person_key": lead.person_key},
+        values=values,
+        seen_at=seen_at,
+    )
+
+
+def upsert_lead_company(conn: Connection, *, lead: LeadRecord, seen_at: datetime) -> None:
+    """Count the submission against the client's company (by normalised domain)."""
+    if lead.company_domain is None:
+        return
+    values = {f: getattr(lead, f) for f in _COMPANY_FIELDS}
+    _upsert_seen(
+        conn,
+        t.leads_companies,
+        keys={"client_domain": lead.client_domain, "company_domain": lead.company_domain},
+        values=values,
+        seen_at=seen_at,
+    )
+
+
+def _upsert_seen(
+    conn: Connection,
+    table: Table,
+    *,
+    keys: dict[str, str],
+    values: dict[str, Any],
+    seen_at: datetime,
+) -> None:
+    stmt = insert(table).values(
+        **keys, **values, lead_count=1, first_seen_at=seen_at, last_seen_at=seen_at
+    )
+    newer = stmt.excluded.last_seen_at >= table.c.last_seen_at
+    merged = {
+        f: case(
+            (newer, func.coalesce(stmt.excluded[f], table.c[f])),
+            else_=func.coalesce(table.c[f], stmt.excluded[f]),
+        )
+        for f in values
+    }
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={
+                **merged,
+                "lead_count": table.c.lead_count + 1,
+                "first_seen_at": func.least(table.c.first_seen_at, stmt.excluded.first_seen_at),
+                "last_seen_at": func.greatest(table.c.last_seen_at, stmt.excluded.last_seen_at),
+            },
+        )
+    )
+
+
+# --- reads ------------------------------------------------------------------------------
+
+#: A position in the newest-first order of a client's leads: (sort time, lead id).
+Cursor = tuple[datetime, int]
+
+
+def leads_page(
+    conn: Connection, *, client_domain: str, limit: int, before: Cursor | None = None
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """Up to `limit` leads older than `before`, newest first, and the cursor after them."""
+    table = t.leads
+    sort_at = func.coalesce(table.c.submitted_at, table.c.created_at)
+    stmt = select(table, sort_at.label("sort_at")).where(table.c.client_domain == client_domain)
+    if before is not None:
+        stmt = stmt.where(tuple_(sort_at, table.c.id) < tuple_(literal(before[0]), before[1]))
+    stmt = stmt.order_by(sort_at.desc(), table.c.id.desc()).limit(limit + 1)
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = (rows[-1]["sort_at"], rows[-1]["id"]) if more and rows else None
+    return [_lead(r) for r in rows], cursor
+
+
+def _lead(row: dict[str, Any]) -> dict[str, Any]:
+    row.pop("sort_at")
+    row.pop("raw_payload_id")
+    row["job_id"] = str(row["job_id"])
+    row["received_at"] = row.pop("created_at")
+    return row
+
+
+def lead_people(
+    conn: Connection, *, client_domain: str, person_keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The client's people with these keys, most recently seen first."""
+    return _by_keys(conn, t.leads_people, client_domain, "person_key", person_keys)
+
+
+def lead_companies(
+    conn: Connection, *, client_domain: str, domains: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The client's companies with these domains, most recently seen first."""
+    return _by_keys(conn, t.leads_companies, client_domain, "company_domain", domains)
+
+
+def _by_keys(
+    conn: Connection, table: Table, client_domain: str, column: str, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    if not keys:
+        return []
+    stmt = (
+        select(*[c for c in table.c if c.name not in ("id", "client_domain")])
+        .where(table.c.client_domain == client_domain, table.c[column].in_(sorted(set(keys))))
+        .order_by(table.c.last_seen_at.desc(), table.c[column])
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def lead_counts(conn: Connection, *, client_domain: str) -> dict[str, int]:
+    """How many leads, people and companies the client has in all."""
+    counts = {}
+    for name, table in (
+        ("leads", t.leads),
+        ("people", t.leads_people),
+        ("companies", t.leads_companies),
+    ):
+        stmt = select(func.count()).where(table.c.client_domain == client_domain)
+        counts[name] = int(conn.execute(stmt).scalar_one())
+    return counts

@@ -93,7 +93,12 @@ def finish_stage(
     }
     if result is not None:
         values["result"] = dict(result)
-    conn.execute(update(t.jobs).where(t.jobs.c.job_id == job_id).values(**values))
+    job = update(t.jobs).where(t.jobs.c.job_id == job_id)
+    if job_status == "running":
+        # A stage hands on before its own success is recorded, so the next stage may have
+        # started (or even finished the job) already: only the job's current stage moves it.
+        job = job.where(t.jobs.c.stage == stage)
+    conn.execute(job.values(**values))
     detail = error if next_attempt_at is None else f"{error} (next attempt {next_attempt_at})"
     _event(conn, job_id=job_id, stage=stage, event=status, detail=detail)
 

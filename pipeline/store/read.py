@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, distinct, func, literal_column, select
 
 from pipeline import tables as t
 
@@ -78,3 +78,55 @@ def _education(conn: Connection, linkedin_url: str) -> list[dict[str, Any]]:
         .order_by(table.c.position)
     )
     return [dict(r._mapping) for r in rows]
+
+
+# --- companies ----------------------------------------------------------------------------
+
+
+def company_view(conn: Connection, *, domain: str) -> dict[str, Any] | None:
+    """The company with this normalised domain, its ticker and head counts, or None."""
+    companies = t.companies
+    row = conn.execute(select(companies).where(companies.c.domain == domain)).first()
+    if row is None:
+        return None
+    company = dict(row._mapping)
+    company_id = company.pop("id")
+    public = t.company_public
+    company["ticker"] = conn.execute(
+        select(public.c.ticker).where(
+            (public.c.domain == domain) | (public.c.company_id == company_id)
+        )
+    ).scalar()
+    history = t.person_work_history
+    current = select(func.count(distinct(history.c.person_id))).where(
+        history.c.company_id == company_id, history.c.is_current.is_(True)
+    )
+    past = select(func.count()).where(t.person_past_employer.c.company_id == company_id)
+    company["people"] = {
+        "current": conn.execute(current).scalar_one(),
+        "past": conn.execute(past).scalar_one(),
+    }
+    return company
+
+
+# --- enrichment status --------------------------------------------------------------------
+
+
+#: Written as the index `ix_jobs_result_linkedin_url` is, so the planner can use it.
+_RESULT_LINKEDIN_URL = t.jobs.c.result.op("->>")(literal_column("'linkedin_url'"))
+
+
+def enrichment_status(conn: Connection, *, linkedin_url: str, workflow_slug: str) -> dict[str, Any]:
+    """How often `workflow_slug` has enriched this person: succeeded jobs and their payloads."""
+    raw, jobs = t.person_payloads, t.jobs
+    stmt = (
+        select(func.count(), func.max(raw.c.received_at))
+        .select_from(raw.join(jobs, jobs.c.job_id == raw.c.job_id))
+        .where(
+            _RESULT_LINKEDIN_URL == linkedin_url,
+            jobs.c.status == "succeeded",
+            raw.c.workflow_slug == workflow_slug,
+        )
+    )
+    count, last = conn.execute(stmt).one()
+    return {"enriched": count > 0, "count": int(count), "last_enriched_at": last}

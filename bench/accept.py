@@ -1,0 +1,251 @@
+"""Accept: webhook throughput and p99 of the real gateway vs a bare FastAPI endpoint.
+
+Both apps run as one uvicorn process on a loopback port, loaded from this process (wrk if
+installed, else `bench.load`'s asyncio client) with 8–30 KB bodies, each one unique so
+de-duplication never short-circuits. The gateway runs on the shared Redis in a scratch
+namespace and a scratch database; nothing consumes its queue, so a trimmer drops the queued
+messages every half second to keep the shared Redis small (de-dup keys stay until cleanup).
+Rounds alternate bare / gateway, so drift on a shared machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+import redis
+
+from bench import env, load, payloads, profiling
+from bench.apps import INGEST_PATH
+from bench.report import Figure, show
+
+BENCH = "accept"
+APPS = {"bare": "bench.apps:bare_app", "gateway": "gateway.app:create_app"}
+#: Targets: gateway throughput ≥ 0.5× bare; p99 ≤ 50 ms at 32 connections.
+MIN_RATIO, MAX_P99_MS = 0.5, 50.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """This benchmark's flags."""
+    group = parser.add_argument_group("accept")
+    group.add_argument("--accept-connections", type=int, default=32)
+    group.add_argument("--accept-seconds", type=float, default=8.0, help="per measured run")
+    group.add_argument("--accept-rounds", type=int, default=2, help="bare/gateway pairs")
+    group.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    group.add_argument(
+        "--check-loadgen", action="store_true", help="also load the bare app with both generators"
+    )
+
+
+def _bodies() -> list[bytes]:
+    return [payloads.encoded(i) for i in range(len(payloads.templates()))]
+
+
+def _python_body(bodies: list[bytes], tag: str) -> load.BodyFn:
+    def body(seq: int) -> bytes:
+        return b'{"clay_row_id":"%s-%d",' % (tag.encode(), seq) + bodies[seq % len(bodies)][1:]
+
+    return body
+
+
+def drive(
+    port: int, *, generator: str, connections: int, seconds: float, tag: str
+) -> load.LoadResult:
+    """Load the ingest path on `port` for `seconds` with `connections` connections."""
+    headers = {"Authorization": f"Bearer {env.ADMIN_KEY}"}
+    bodies = _bodies()
+    if generator == "wrk":
+        return load.wrk(
+            port,
+            INGEST_PATH,
+            headers=headers,
+            bodies=bodies,
+            connections=connections,
+            seconds=seconds,
+            tag=tag,
+        )
+    return load.closed_loop(
+        port,
+        INGEST_PATH,
+        headers=headers,
+        body=_python_body(bodies, tag),
+        connections=connections,
+        seconds=seconds,
+    )
+
+
+@contextmanager
+def trimmer(redis_url: str, namespace: str) -> Iterator[None]:
+    """Drop the gateway's queued messages every 0.5 s while the block runs."""
+    client = redis.Redis.from_url(redis_url)
+    stop = threading.Event()
+    keys = [f"{namespace}:store_raw", f"{namespace}:store_raw.msgs"]
+
+    def loop() -> None:
+        while not stop.wait(0.5):
+            client.unlink(*keys)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        client.unlink(*keys)
+        client.close()
+
+
+def _measure(
+    app: str, service_env: dict[str, str], args: argparse.Namespace, *, generator: str, tag: str
+) -> load.LoadResult:
+    with env.server(APPS[app], env=service_env, name=f"accept-{app}") as (port, pid):
+        with trimmer(service_env["REDIS_URL"], service_env["HQ_QUEUE_NAMESPACE"]):
+            drive(
+                port,
+                generator=generator,
+                connections=args.accept_connections,
+                seconds=2,
+                tag=f"{tag}-warm",
+            )
+            before = _cpu(pid)
+            result = drive(
+                port,
+                generator=generator,
+                connections=args.accept_connections,
+                seconds=args.accept_seconds,
+                tag=tag,
+            )
+            result.cpu_seconds = _cpu(pid) - before
+    print(
+        f"    {app:7s} {generator}: {result.throughput:8.1f} req/s  p50 "
+        f"{result.percentile_ms(0.5):6.1f} ms  p99 {result.percentile_ms(0.99):6.1f} ms  "
+        f"server CPU {_cpu_ms(result):5.2f} ms/req  errors {result.errors}",
+        flush=True,
+    )
+    return result
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def _cpu_ms(result: load.LoadResult) -> float:
+    return 1000 * (result.cpu_seconds or 0.0) / max(1, result.requests)
+
+
+def _profile(service_env: dict[str, str], args: argparse.Namespace, generator: str) -> None:
+    """Load the gateway once more under py-spy and print where its time goes."""
+    out = Path(args.profile_dir)
+    with env.server(APPS["gateway"], env=service_env, name="accept-profiled") as (port, pid):
+        with trimmer(service_env["REDIS_URL"], service_env["HQ_QUEUE_NAMESPACE"]):
+            drive(
+                port,
+                generator=generator,
+                connections=args.accept_connections,
+                seconds=2,
+                tag="profile-warm",
+            )
+            with profiling.record(pid, out / "accept", seconds=args.accept_seconds):
+                drive(
+                    port,
+                    generator=generator,
+                    connections=args.accept_connections,
+                    seconds=args.accept_seconds,
+                    tag="profile",
+                )
+
+
+def run(args: argparse.Namespace) -> list[Figure]:
+    """Measure bare vs gateway over several alternating rounds; returns the figures."""
+    generator = args.loadgen
+    if generator == "auto":
+        generator = "wrk" if load.have_wrk() else "python"
+    print(
+        f"[accept] {args.accept_connections} connections, {generator}, bodies avg "
+        f"{payloads.average_size(len(payloads.templates())) / 1000:.1f} KB",
+        flush=True,
+    )
+    runs: dict[str, list[load.LoadResult]] = {"bare": [], "gateway": []}
+    with env.scratch_database() as database_url, env.redis_namespace() as namespace:
+        service_env = env.service_env(
+            database_url=database_url, redis_url=env.REDIS_URL, namespace=namespace
+        )
+        for number in range(args.accept_rounds):
+            for app in ("bare", "gateway"):
+                result = _measure(app, service_env, args, generator=generator, tag=f"{app}{number}")
+                runs[app].append(result)
+        if args.check_loadgen and load.have_wrk():
+            for other in ("python", "wrk"):
+                _measure("bare", service_env, args, generator=other, tag=f"check-{other}")
+        if args.profile_dir:
+            _profile(service_env, args, generator)
+    return figures(runs, connections=args.accept_connections)
+
+
+def figures(runs: dict[str, list[load.LoadResult]], *, connections: int) -> list[Figure]:
+    """Throughput ratio and latency figures from the rounds (medians across rounds)."""
+
+    def med(app: str, what: str) -> float:
+        values = [
+            r.throughput if what == "rps" else r.percentile_ms(0.99 if what == "p99" else 0.5)
+            for r in runs[app]
+        ]
+        return statistics.median(values)
+
+    errors = sum(r.errors for r in runs["gateway"])
+    note = f"{errors} non-2xx" if errors else ""
+    rps, base = med("gateway", "rps"), med("bare", "rps")
+    cpu = statistics.median(_cpu_ms(r) for r in runs["gateway"])
+    base_cpu = statistics.median(_cpu_ms(r) for r in runs["bare"])
+    p99, base99 = med("gateway", "p99"), med("bare", "p99")
+    out = [
+        Figure(
+            BENCH,
+            "throughput",
+            rps,
+            "req/s",
+            base,
+            rps / base,
+            f">= {MIN_RATIO}x bare",
+            rps / base >= MIN_RATIO and not errors,
+            note,
+        ),
+        Figure(
+            BENCH,
+            f"p99 @{connections} conns",
+            p99,
+            "ms",
+            base99,
+            p99 / base99,
+            f"<= {MAX_P99_MS:.0f} ms",
+            p99 <= MAX_P99_MS,
+        ),
+        Figure(
+            BENCH,
+            "server CPU per request",
+            cpu,
+            "ms",
+            base_cpu,
+            cpu / base_cpu,
+            note="load-robust cross-check: ratio ~ 1 / throughput ratio when CPU-bound",
+        ),
+        Figure(
+            BENCH,
+            f"p50 @{connections} conns",
+            med("gateway", "p50"),
+            "ms",
+            med("bare", "p50"),
+            med("gateway", "p50") / med("bare", "p50"),
+        ),
+    ]
+    for figure in out:
+        show(figure)
+    return out

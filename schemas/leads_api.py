@@ -1,0 +1,202 @@
+"""Bodies of the client-lead endpoints: the form lead sent in, and the page of leads read out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipeline import normalize
+from schemas.callbacks import CallbackFields
+from schemas.webhooks import Inbound
+
+#: The registry slug lead jobs are counted under (seeded by migration 0002).
+LEAD_WORKFLOW = "client-form-lead"
+
+_LEAD_EXAMPLE: dict[str, Any] = {
+    "client_domain": "thistlecove.ai",
+    "client_form_id": "frm_book_a_call",
+    "client_form_title": "Book a call with our team",
+    "first_name": "Hollis",
+    "last_name": "Varga-Ngata",
+    "work_email": "Hollis.Varga-Ngata@Skarvik-Maritime.NO",
+    "person_linkedin_url": "https://LinkedIn.com/in/Hollis-Varga-Ngata/",
+    "job_title": "Chief Technology Officer",
+    "company_name": "Skarvik Maritime",
+    "company_domain": "https://www.skarvik-maritime.no/en/contact",
+    "company_linkedin_url": "https://www.linkedin.com/company/skarvik-maritime/",
+    "company_size": "501-1,000 employees",
+    "company_industry": "Maritime Transportation",
+    "source": "hubspot_form",
+    "submitted_at": "2026-02-03 14:05:09",
+    "utm_campaign": "q1-webinar",
+}
+
+
+class LeadIngest(CallbackFields, Inbound):
+    """`POST /run/client/leads/ingest`: one form submission; unknown fields are kept."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [dict(_LEAD_EXAMPLE)]})
+
+    client_domain: str = Field(
+        min_length=1, max_length=500, description="The client the lead belongs to, any spelling"
+    )
+    client_form_id: str | None = None
+    client_form_title: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None
+    work_email: str | None = None
+    person_linkedin_url: str | None = None
+    job_title: str | None = None
+    company_name: str | None = None
+    company_domain: str | None = None
+    company_linkedin_url: str | None = None
+    company_size: str | None = Field(
+        default=None, description="Headcount as written ('51 - 200', '1,200', 40)"
+    )
+    company_industry: str | None = None
+    source: str | None = None
+    submitted_at: str | None = Field(
+        default=None, description="ISO 8601 (a naive time is UTC) or epoch seconds"
+    )
+
+    @field_validator("client_domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if normalize.domain(value) is None:
+            raise ValueError("is not a domain or URL")
+        return value
+
+    def normalized_client_domain(self) -> str:
+        """The client key the lead is stored and authorised under."""
+        domain = normalize.domain(self.client_domain)
+        assert domain is not None  # checked by the validator
+        return domain
+
+
+class Lead(BaseModel):
+    """One submission in `client.leads`, normalised, under the request's field names."""
+
+    id: int
+    job_id: str
+    client_domain: str
+    client_form_id: str | None = None
+    client_form_title: str | None = None
+    email: str | None = Field(default=None, description="Normalised `work_email`")
+    is_free_email: bool = False
+    first_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None
+    linkedin_url: str | None = Field(default=None, description="Canonical `person_linkedin_url`")
+    job_title: str | None = None
+    seniority: str | None = None
+    function: str | None = None
+    company_name: str | None = None
+    company_domain: str | None = None
+    company_linkedin_url: str | None = None
+    company_size: str | None = Field(default=None, description="Bucket such as 51-200")
+    company_industry: str | None = None
+    source: str | None = None
+    submitted_at: datetime | None = None
+    person_key: str | None = None
+    extra: dict[str, Any] = {}
+    received_at: datetime
+
+
+class LeadPerson(BaseModel):
+    """One person per client: keyed by normalised email, else LinkedIn URL."""
+
+    person_key: str
+    email: str | None = None
+    linkedin_url: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    full_name: str | None = None
+    job_title: str | None = None
+    seniority: str | None = None
+    function: str | None = None
+    company_domain: str | None = None
+    lead_count: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class LeadCompany(BaseModel):
+    """One company per client, keyed by normalised domain (never a free-mail domain)."""
+
+    company_domain: str
+    company_name: str | None = None
+    company_size: str | None = None
+    company_industry: str | None = None
+    company_linkedin_url: str | None = None
+    lead_count: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class LeadCounts(BaseModel):
+    """Everything the client has, beyond this page."""
+
+    leads: int
+    people: int
+    companies: int
+
+
+class LeadsPage(BaseModel):
+    """`GET /api/leads`: a page of leads, newest first, with the people and companies they name."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "client_domain": "thistlecove.ai",
+                    "leads": [
+                        {
+                            "id": 7,
+                            "job_id": "3f9d2a4e-5b6c-4d7e-8f90-a1b2c3d4e5f6",
+                            "client_domain": "thistlecove.ai",
+                            "email": "hollis.varga-ngata@skarvik-maritime.no",
+                            "linkedin_url": "https://www.linkedin.com/in/hollis-varga-ngata",
+                            "company_domain": "skarvik-maritime.no",
+                            "company_size": "501-1000",
+                            "seniority": "CXO",
+                            "function": "Engineering",
+                            "person_key": "hollis.varga-ngata@skarvik-maritime.no",
+                            "extra": {"utm_campaign": "q1-webinar"},
+                            "submitted_at": "2026-02-03T14:05:09Z",
+                            "received_at": "2026-02-03T14:05:10Z",
+                        }
+                    ],
+                    "people": [
+                        {
+                            "person_key": "hollis.varga-ngata@skarvik-maritime.no",
+                            "lead_count": 1,
+                            "first_seen_at": "2026-02-03T14:05:09Z",
+                            "last_seen_at": "2026-02-03T14:05:09Z",
+                        }
+                    ],
+                    "companies": [
+                        {
+                            "company_domain": "skarvik-maritime.no",
+                            "lead_count": 1,
+                            "first_seen_at": "2026-02-03T14:05:09Z",
+                            "last_seen_at": "2026-02-03T14:05:09Z",
+                        }
+                    ],
+                    "counts": {"leads": 1, "people": 1, "companies": 1},
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
+
+    client_domain: str
+    leads: list[Lead]
+    people: list[LeadPerson] = Field(description="The people the leads on this page name")
+    companies: list[LeadCompany] = Field(description="The companies the leads on this page name")
+    counts: LeadCounts
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next (older) page; null at the end"
+    )

@@ -1,0 +1,118 @@
+"""Bodies of the operator API: dead letters, their filters and replays."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, model_validator
+
+#: Most dead letters one bulk replay handles; the answer says when more matched.
+MAX_REPLAY_BATCH = 10_000
+
+#: Largest id PostgreSQL's bigint holds; a larger one is a 422, not a database error.
+BIGINT_MAX = 2**63 - 1
+
+LetterIdValue = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+
+
+class DeadLetterFilter(BaseModel):
+    """Which dead letters to list or replay; every given field must match."""
+
+    stage: str | None = Field(default=None, description="Stage (actor) that failed")
+    workflow_slug: str | None = None
+    error: str | None = Field(default=None, description="Text the error contains (any case)")
+    reason: str | None = Field(
+        default=None,
+        description="permanent_error, retries_exhausted, retry_schedule_failed or age_limit",
+    )
+    job_id: UUID | None = None
+    since: datetime | None = Field(default=None, description="Died at or after")
+    until: datetime | None = Field(default=None, description="Died before")
+    replayed: bool | None = Field(
+        default=None, description="true: only replayed letters, false: only never replayed"
+    )
+    ids: list[LetterIdValue] | None = Field(default=None, max_length=MAX_REPLAY_BATCH)
+
+    def is_empty(self) -> bool:
+        """True when no field narrows the selection."""
+        return not any(v is not None for v in self.model_dump().values())
+
+
+class DeadLetterSummary(BaseModel):
+    """One item of `GET /dead-letters`."""
+
+    id: int
+    job_id: str
+    stage: str
+    error: str
+    attempts: int
+    dead_at: datetime
+    replayed_at: datetime | None = None
+    reason: str
+    workflow_slug: str | None = None
+    replay_count: int = 0
+
+
+class DeadLetterPage(BaseModel):
+    """`GET /dead-letters`: newest first; pass `next_cursor` back as `cursor` for more."""
+
+    items: list[DeadLetterSummary]
+    next_cursor: str | None = None
+    limit: int
+    total: int = Field(description="Letters matching the filters, on every page")
+
+
+class DeadLetter(DeadLetterSummary):
+    """`GET /dead-letters/{id}`: everything kept about a message that will not be retried."""
+
+    actor_name: str
+    queue_name: str
+    message_id: str
+    message: dict[str, Any]
+    traceback: str | None = None
+
+
+class ReplayRequest(DeadLetterFilter):
+    """`POST /dead-letters/replay`: the letters to replay, or with `dry_run` to count."""
+
+    dry_run: bool = False
+    limit: int = Field(default=1000, ge=1, le=MAX_REPLAY_BATCH, description="Most to replay")
+    all: bool = Field(default=False, description="Required to replay with no filter at all")
+
+    @model_validator(mode="after")
+    def _narrowed(self) -> ReplayRequest:
+        if not self.all and DeadLetterFilter.model_validate(self.selection()).is_empty():
+            raise ValueError("give at least one filter (or all: true to replay every letter)")
+        return self
+
+    def selection(self) -> dict[str, Any]:
+        """The filter fields alone."""
+        return self.model_dump(include=set(DeadLetterFilter.model_fields))
+
+
+ReplayStatus = Literal["replayed", "would_replay", "skipped", "failed"]
+
+
+class ReplayOutcome(BaseModel):
+    """What happened (or, in a dry run, would happen) to one dead letter."""
+
+    id: int
+    job_id: str | None = Field(default=None, description="Unknown only when the replay failed")
+    stage: str | None = None
+    status: ReplayStatus
+    reason: str | None = Field(default=None, description="Why it was skipped or failed")
+    message_id: str | None = Field(default=None, description="The new message, when sent")
+
+
+class BulkReplayResult(BaseModel):
+    """`POST /dead-letters/replay`."""
+
+    dry_run: bool
+    matched: int = Field(description="Letters matching the filters")
+    count: int = Field(description="Letters replayed (or that would be, in a dry run)")
+    ids: list[int] = Field(description="Their ids")
+    skipped: list[ReplayOutcome] = []
+    failed: list[ReplayOutcome] = []
+    has_more: bool = Field(description="More letters matched than `limit`; run again for them")

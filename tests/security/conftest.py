@@ -1,0 +1,126 @@
+"""Fixtures for security tests: the real gateway on the test's database and Redis, and keys.
+
+Routes are enumerated from the app itself, so endpoints other engineers add are covered
+without touching these tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from starlette.routing import Mount, Route
+
+from gateway import auth, deps
+from pipeline import store
+from pipeline.store import keys
+from schemas.settings import Settings
+from tests.conftest import ADMIN_KEY
+
+#: Paths anyone may call (the probes and the API documentation).
+PUBLIC = frozenset(
+    {"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
+)
+
+#: Dashboard pages: `Guard` lets them through and they check their login cookie themselves
+#: (without one: the login form, answered 401). Tested on their own in test_auth.py.
+DASHBOARD = frozenset(getattr(deps, "DASHBOARD_PATHS", ()))
+
+#: Body sent to every POST while probing auth: well-formed JSON, valid for no route in particular.
+PROBE_BODY = {"probe": True}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One method on one route, with its path filled in."""
+
+    method: str
+    path: str
+    template: str
+    client_scoped: bool
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    """Every method of every route and mount of the app that needs a key, prefixes applied."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route, path = context.original_route, context.path
+        if isinstance(route, Mount):
+            found.append(Endpoint("GET", f"{path}/", path, False))
+            continue
+        if not isinstance(route, Route) or path is None or path in PUBLIC | DASHBOARD:
+            continue
+        filled = re.sub(r"\{[^}]+\}", "1", path)
+        scoped = deps.is_client_route(route)
+        for method in sorted((context.methods or {"GET"}) - {"HEAD"}):
+            found.append(Endpoint(method, filled, path, scoped))
+    return found
+
+
+def call(client: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> int:
+    """Send one request to an endpoint; its status code."""
+    body = PROBE_BODY if endpoint.method in {"POST", "PUT", "PATCH"} else None
+    response = client.request(endpoint.method, endpoint.path, json=body, headers=headers)
+    return response.status_code
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    """The gateway app on the test's database and Redis namespace."""
+    from gateway.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
+    """A client that sends no key unless a test adds one."""
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    assert settings.database_url
+    eng = store.make_engine(settings.database_url, pool_size=2)
+    yield eng
+    eng.dispose()
+
+
+KeyFactory = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture
+def make_key(engine: Engine) -> KeyFactory:
+    """Create a key as `hq-ingest keys create` does; returns (id, key)."""
+
+    def create(*, client_domain: str | None = None, name: str = "test") -> tuple[int, str]:
+        key = auth.generate_key()
+        with engine.begin() as conn:
+            key_id = keys.insert_key(
+                conn,
+                name=name,
+                key_hash=auth.hash_key(key),
+                prefix=key[:8],
+                is_admin=client_domain is None,
+                client_domain=client_domain,
+            )
+        return key_id, key
+
+    return create
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+ADMIN = bearer(ADMIN_KEY)

@@ -1,0 +1,120 @@
+"""Write-back to Clay, the trigger: notice a job with a callback reaching a final state.
+
+The gateway takes `callback_url`/`callback_token` out of an accepted body and keeps them in
+Redis under the job id (`take_spec`, `save_spec`), so the token is in no message, retry,
+dead letter or debug log (a body sent to the first stage some other way is treated the
+same by `Callbacks.before_process_message`). After every stage of a job that has one, once
+`Tracking` has recorded the outcome, `Callbacks` reads the job's status; when it is final
+(succeeded or dead, again after a replay) it records a `callback_queued` event and sends
+`deliver_callback` (see `workers.delivery`), which POSTs the outcome at a pace Clay
+accepts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+import orjson
+from dramatiq.middleware import Middleware
+from sqlalchemy import Engine
+
+from pipeline import callbacks
+from pipeline.store import dashboard, ops
+from workers.middleware import message_job_id
+
+log = logging.getLogger("hq.callbacks")
+
+#: The delivery actor's name and queue (`workers.delivery` declares it).
+ACTOR = callbacks.STAGE
+QUEUE = "callbacks"
+
+#: How long a job's callback is kept, so a replay within this time still calls back.
+SPEC_TTL_S = 30 * 24 * 3600
+
+#: Body fields that describe the callback and are kept out of the message once read.
+FIELDS = ("callback_url", "callback_token")
+
+
+def spec_key(namespace: str, job_id: str) -> str:
+    """Where a job's callback is kept in Redis."""
+    return f"{namespace}:callback:{job_id}"
+
+
+def take_spec(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The body without its callback fields, and the callback they name (None if none)."""
+    rest = {k: v for k, v in body.items() if k not in FIELDS}
+    if not body.get("callback_url"):
+        return rest, None
+    spec = {
+        "url": body["callback_url"],
+        "token": body.get("callback_token"),
+        "linkedin_url": body.get("linkedin_url"),
+    }
+    return rest, spec
+
+
+async def save_spec(client: Any, namespace: str, job_id: str, spec: dict[str, Any]) -> None:
+    """Keep a job's callback (asyncio Redis client: the gateway's)."""
+    await client.set(spec_key(namespace, job_id), orjson.dumps(spec), ex=SPEC_TTL_S)
+
+
+def load_spec(client: Any, namespace: str, job_id: str) -> dict[str, Any] | None:
+    """The callback a job's request named (`url`, `token`, `linkedin_url`), or None."""
+    data = client.get(spec_key(namespace, job_id))
+    return orjson.loads(data) if data else None
+
+
+class Callbacks(Middleware):
+    """Sends `deliver_callback` when a job that named a callback reaches a final state.
+
+    Added before `Tracking`, so its `after_*` hooks run after Tracking has committed the
+    outcome it reads.
+    """
+
+    def __init__(self, *, engine_factory: Callable[[], Engine]) -> None:
+        self.engine_factory = engine_factory
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        job_id = message_job_id(message)
+        body = message.kwargs.get("body")
+        if not job_id or not isinstance(body, dict):
+            return
+        message.kwargs["body"], spec = take_spec(body)
+        if spec is not None:
+            client: Any = broker.client  # type: ignore[attr-defined]
+            key = spec_key(broker.namespace, job_id)  # type: ignore[attr-defined]
+            client.set(key, orjson.dumps(spec), ex=SPEC_TTL_S)
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
+    ) -> None:
+        self._notice(broker, message)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        self._notice(broker, message)
+
+    def _notice(self, broker: dramatiq.Broker, message: Any) -> None:
+        job_id = message_job_id(message)
+        if job_id is None:
+            return
+        try:
+            spec = load_spec(broker.client, broker.namespace, job_id)  # type: ignore[attr-defined]
+            if spec is not None:
+                self._queue_if_final(broker, job_id, spec)
+        except Exception as err:  # Redis or PostgreSQL down: the job itself is unaffected
+            log.warning("could not queue the callback of job %s: %r", job_id, err)
+
+    def _queue_if_final(self, broker: dramatiq.Broker, job_id: str, spec: dict[str, Any]) -> None:
+        """Record and send the delivery in one transaction, once the job is final."""
+        with self.engine_factory().begin() as conn:
+            status = dashboard.job_state(conn, job_id=job_id)
+            if status not in ops.FINAL:
+                return
+            host = callbacks.host_of(spec["url"])
+            ops.record_event(
+                conn, job_id=job_id, stage=ACTOR, event=callbacks.QUEUED, detail=f"to {host}"
+            )
+            broker.get_actor(ACTOR).send(job=job_id, attempt=1)

@@ -1,0 +1,61 @@
+"""The client-lead chain: store_lead (raw) → write_lead (leads, people, companies).
+
+The gateway has already checked the body and the caller's scope; these actors keep the
+body as received, then normalise it and write all three client tables in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import dramatiq
+
+from pipeline import leads as lead_rules
+from pipeline.store import leads
+from schemas.leads_api import LeadIngest
+from workers.broker import get_engine
+from workers.middleware import complete_job
+from workers.stages import PERMANENT
+
+
+@dramatiq.actor(queue_name="store_lead", throws=PERMANENT, job_kind="client_lead", stage_seq=1)
+def store_lead(job_id: str, body: dict[str, Any]) -> None:
+    """Keep the lead exactly as received, then hand it to `write_lead`.
+
+    `body` is the envelope the gateway sends: ``{"workflow_slug", "lead"}``, so the job is
+    counted under its workflow in the registry.
+    """
+    received = body["lead"]
+    request = LeadIngest.model_validate(received)
+    with get_engine().begin() as conn:
+        raw_id = leads.insert_lead_payload(
+            conn,
+            job_id=job_id,
+            client_domain=request.normalized_client_domain(),
+            raw_payload=received,
+        )
+    write_lead.send(job_id=job_id, raw_id=raw_id)
+
+
+@dramatiq.actor(queue_name="write_lead", throws=PERMANENT, job_kind="client_lead", stage_seq=2)
+def write_lead(job_id: str, raw_id: int) -> None:
+    """Normalise the stored lead and write `client.leads`, `leads_people`, `leads_companies`."""
+    with get_engine().begin() as conn:
+        raw = leads.load_lead_payload(conn, raw_id=raw_id)
+        cleaned = LeadIngest.model_validate(raw["raw_payload"]).model_dump(exclude_unset=True)
+        lead = lead_rules.normalize_lead(cleaned)
+        lead_id, created = leads.insert_lead(conn, job_id=job_id, raw_id=raw_id, lead=lead)
+        if created:
+            seen_at = lead.submitted_at or datetime.now(UTC)
+            leads.upsert_lead_person(conn, lead=lead, seen_at=seen_at)
+            leads.upsert_lead_company(conn, lead=lead, seen_at=seen_at)
+    complete_job(
+        {
+            "lead_id": lead_id,
+            "client_domain": lead.client_domain,
+            "person_key": lead.person_key,
+            "company_domain": lead.company_domain,
+            "already_stored": not created,
+        }
+    )
