@@ -24,8 +24,8 @@ from workers.middleware import complete_job
 #: Errors no retry can fix: the message goes straight to the dead-letter store.
 PERMANENT = (PermanentError, ValidationError)
 
-#: Workflow slugs this process has already registered, to skip a write per payload.
-_known_slugs: set[str] = set()
+#: (database, workflow slug) pairs this process registered, to skip a write per payload.
+_known_slugs: set[tuple[str, str]] = set()
 
 
 @dramatiq.actor(queue_name="store_raw", throws=PERMANENT, job_kind="person_profile", stage_seq=1)
@@ -80,7 +80,9 @@ def sync_core(job_id: str, linkedin_url: str) -> None:
 
 def _register(slug: str) -> None:
     """Record the slug in its own transaction, so even a payload that dies registers it."""
-    if slug not in _known_slugs:
-        with get_engine().begin() as conn:
+    engine = get_engine()
+    known = (str(engine.url), slug)  # per database: a process may serve more than one
+    if known not in _known_slugs:
+        with engine.begin() as conn:
             reference.register_workflow(conn, info=describe_workflow(slug))
-        _known_slugs.add(slug)
+        _known_slugs.add(known)

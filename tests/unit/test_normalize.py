@@ -642,7 +642,9 @@ def test_partial_date_is_total_and_round_trips(raw: object, clay: bool) -> None:
     parsed = dates.partial_date(raw, clay=clay)
     assert dates.partial_date(parsed) == parsed
     if parsed is not None:
-        assert dates.partial_date(_render(parsed), clay=clay) == parsed
+        # `clay` only reinterprets Clay's text dates; a {day, month, year} object keeps its day.
+        text_clay = clay and isinstance(raw, str)
+        assert dates.partial_date(_render(parsed), clay=text_clay) == parsed
 
 
 @settings(max_examples=200)
