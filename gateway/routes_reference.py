@@ -13,6 +13,7 @@ import uuid
 from typing import Annotated, Any
 
 import dramatiq
+from dramatiq.results import ResultFailure
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
@@ -57,7 +58,7 @@ async def _lookup(
         status_url = str(request.url_for("get_job", job_id=job_id))
         accepted = JobAccepted(job_id=job_id, status_url=status_url)
         return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
-    except dramatiq.results.ResultFailure:
+    except ResultFailure:
         raise ApiError(500, f"the lookup failed; see job {job_id}", code="lookup_failed") from None
     return {**answer, "job_id": job_id}
 

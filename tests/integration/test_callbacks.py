@@ -91,7 +91,7 @@ def _post(client: TestClient, receiver: Receiver, body: dict[str, Any]) -> str:
 
 
 def _wait_callback(client: TestClient, job_id: str, *, until: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while True:
         job: dict[str, Any] = client.get(f"/jobs/{job_id}").json()
         if (job.get("callback") or {}).get("status") == until:
