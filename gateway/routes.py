@@ -62,7 +62,12 @@ async def accept(
     )
     enqueuer = services.enqueuer
     if not force:
-        previous = await enqueuer.remember(dedup, job_id, window_s=services.settings.dedup_window_s)
+        try:
+            previous = await enqueuer.remember(
+                dedup, job_id, window_s=services.settings.dedup_window_s
+            )
+        except Exception:
+            raise ApiError(503, "the queue is unavailable; nothing was accepted, retry") from None
         if previous:
             return _accepted(request, previous, duplicate=True)
     try:

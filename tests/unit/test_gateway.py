@@ -128,3 +128,14 @@ async def _fake_run_sync(_services: Any, fn: Any, **kwargs: Any) -> Any:
 
 def test_healthz_needs_no_key(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
+
+
+def test_redis_down_at_dedup_is_503_not_500(client: TestClient, monkeypatch: Any) -> None:
+    async def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(client.app.state.services.enqueuer, "remember", refuse)  # type: ignore[attr-defined]
+    response = client.post(INGEST, json=BODY, headers={"X-API-Key": KEY})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    assert _queued("store_raw") == []
