@@ -25,7 +25,7 @@ from tests.conftest import load_fixture
 from tests.integration.conftest import wait_job
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
-TOKEN = "clay-secret-token-9f8e7d"
+TOKEN = "test-callback-token-not-a-secret"
 
 pytestmark = pytest.mark.integration
 
