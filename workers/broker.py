@@ -279,5 +279,8 @@ def get_engine() -> Engine:
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (hq-ingest serve sets it for embedded runs)")
     return store.make_engine(
-        settings.database_url, pool_size=settings.db_pool_size, application_name="hq-worker"
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        application_name="hq-worker",
+        pre_ping=False,
     )

@@ -11,15 +11,23 @@ from sqlalchemy import Engine, RowMapping, create_engine
 from schemas.records import PartialDate
 
 
-def make_engine(url: str, *, pool_size: int = 8, application_name: str = "hq-ingest") -> Engine:
-    """An engine on psycopg 3 with a bounded pool; `pool_pre_ping` survives a database restart."""
+def make_engine(
+    url: str, *, pool_size: int = 8, application_name: str = "hq-ingest", pre_ping: bool = True
+) -> Engine:
+    """An engine on psycopg 3 with a bounded pool.
+
+    `pre_ping` tests each connection as it leaves the pool (a round trip per checkout) so a
+    database restart costs no request an error. Workers turn it off: a stage that meets a
+    dead connection fails, SQLAlchemy drops the whole pool on that disconnect, and the
+    stage's retry (or Tracking's own write retry) runs on fresh connections.
+    """
     if url.startswith(("postgres://", "postgresql://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
         connect_args={"application_name": application_name, "connect_timeout": 5},
     )
