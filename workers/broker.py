@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 
 from pipeline import store
 from schemas.settings import Settings, get_settings
-from workers import callbacks, observe
+from workers import callbacks, encoder, observe
 from workers.middleware import Tracking
 from workers.retry_policy import GuardedRetries
 
@@ -209,6 +209,7 @@ def maintenance_interval_ms(heartbeat_timeout_ms: int) -> int:
 
 def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> RedisBroker:
     """A RedisBroker with status tracking, durable dead letters and guarded retries."""
+    encoder.install()
     client = client if client is not None else redis_client(settings)
     broker = HqRedisBroker(
         poll_ms=settings.poll_ms,
