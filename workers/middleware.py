@@ -60,6 +60,18 @@ class Tracking(Middleware):
 
     def __init__(self, *, engine_factory: Callable[[], Engine]) -> None:
         self.engine_factory = engine_factory
+        self._autocommit: tuple[Engine, Engine] | None = None
+
+    def single_statements(self) -> Engine:
+        """The engine for one-statement writes: autocommit, so no BEGIN/COMMIT round trips."""
+        engine = self.engine_factory()
+        cached = self._autocommit
+        if cached is None or cached[0] is not engine:
+            cached = self._autocommit = (
+                engine,
+                engine.execution_options(isolation_level="AUTOCOMMIT"),
+            )
+        return cached[1]
 
     @property
     def actor_options(self) -> set[str]:
@@ -73,7 +85,7 @@ class Tracking(Middleware):
         self._check_replay(message)
         actor = broker.get_actor(message.actor_name)
         try:
-            with self.engine_factory().begin() as conn:
+            with self.single_statements().connect() as conn:
                 store.ops.start_stage(
                     conn,
                     job_id=job_id,
@@ -153,7 +165,8 @@ class Tracking(Middleware):
                 error=error,
                 next_attempt_at=eta,
                 result=result if final and isinstance(result, dict) else None,
-            )
+            ),
+            single=True,
         )
 
     def _dead(
@@ -180,12 +193,19 @@ class Tracking(Middleware):
             # unrecorded. (If Redis refuses too, it stays failed and goes to Redis's .XQ.)
             message.failed = False
 
-    def _write(self, write: Callable[[Connection], None]) -> bool:
-        """Run `write` in a transaction, a few times if PostgreSQL fails; False if it never did."""
+    def _write(self, write: Callable[[Connection], None], *, single: bool = False) -> bool:
+        """Run `write` in a transaction, a few times if PostgreSQL fails; False if it never did.
+
+        `single`: `write` runs one statement, which commits on its own (autocommit).
+        """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                with self.engine_factory().begin() as conn:
-                    write(conn)
+                if single:
+                    with self.single_statements().connect() as conn:
+                        write(conn)
+                else:
+                    with self.engine_factory().begin() as conn:
+                        write(conn)
                 return True
             except Exception as err:
                 log.warning("status write failed (attempt %d): %r", attempt, err)
