@@ -7,8 +7,10 @@ would answer.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
@@ -31,6 +33,35 @@ Replayed = Annotated[
     bool | None, typer.Option("--replayed/--not-replayed", help="Only (never) replayed letters")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+#: The filter options `list` and `replay` share, in the order `--help` shows them.
+FILTERS = {
+    "stage": Stage,
+    "workflow_slug": Slug,
+    "error": Error,
+    "reason": Reason,
+    "job_id": JobId,
+    "since": Since,
+    "until": Until,
+}
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _with_filters(command: Command) -> Command:
+    """Give a command the `FILTERS` options, ahead of its own; they reach it as `**filters`.
+
+    Typer reads a command's options from its signature, so this rewrites the signature.
+    """
+    own = inspect.signature(command, eval_str=True).parameters.values()
+    filters = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
+        for name, option in FILTERS.items()
+    ]
+    arguments = [p for p in own if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    options = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    command.__signature__ = inspect.Signature([*arguments, *filters, *options])  # type: ignore[attr-defined]
+    return command
 
 
 def _engine() -> Any:
@@ -60,24 +91,19 @@ def _filter(**fields: Any) -> DeadLetterFilter:
 
 
 @dlq_app.command("list")
+@_with_filters
 def dlq_list(
-    stage: Stage = None,
-    workflow_slug: Slug = None,
-    error: Error = None,
-    reason: Reason = None,
-    job_id: JobId = None,
-    since: Since = None,
-    until: Until = None,
+    *,
     replayed: Replayed = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
     cursor: Annotated[int | None, typer.Option(help="next_cursor of the previous page")] = None,
     as_json: Json = False,
+    **filters: Any,
 ) -> None:
     """Dead letters, newest first."""
     from pipeline.store import deadletters
 
-    given = dict(locals())
-    where = _filter(**{k: v for k, v in given.items() if k in DeadLetterFilter.model_fields})
+    where = _filter(**filters, replayed=replayed)
     with _engine().connect() as conn:
         items = deadletters.list_letters(conn, where=where, limit=limit, before_id=cursor)
         total = deadletters.count_letters(conn, where=where)
@@ -108,26 +134,20 @@ def dlq_show(letter_id: Annotated[int, typer.Argument(help="Dead letter id")]) -
 
 
 @dlq_app.command("replay")
+@_with_filters
 def dlq_replay(
     ids: Annotated[list[int] | None, typer.Argument(help="Dead letter ids")] = None,
-    stage: Stage = None,
-    workflow_slug: Slug = None,
-    error: Error = None,
-    reason: Reason = None,
-    job_id: JobId = None,
-    since: Since = None,
-    until: Until = None,
+    *,
     replay_all: Annotated[bool, typer.Option("--all", help="Allow no filter at all")] = False,
     dry_run: Annotated[bool, typer.Option(help="Only count what would be replayed")] = False,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
     as_json: Json = False,
+    **filters: Any,
 ) -> None:
     """Replay letters by id and/or filter; `--dry-run` first to see the count."""
-    given = dict(locals())
-    fields = {k: v for k, v in given.items() if k in DeadLetterFilter.model_fields}
     try:
         request = ReplayRequest.model_validate(
-            {**fields, "ids": ids or None, "all": replay_all, "dry_run": dry_run, "limit": limit}
+            {**filters, "ids": ids or None, "all": replay_all, "dry_run": dry_run, "limit": limit}
         )
     except ValidationError as err:
         typer.echo(err.errors()[0]["msg"].removeprefix("Value error, "), err=True)
