@@ -79,40 +79,31 @@ def insert_lead(
 
 def upsert_lead_person(conn: Connection, *, lead: LeadRecord, seen_at: datetime) -> None:
     """Count the submission against the client's person; newer details win, gaps are filled."""
-    if lead.person_key is None:
-        return
-    values = {f: getattr(lead, f) for f in _PERSON_FIELDS}
-    _upsert_seen(
-        conn,
-        t.leads_people,
-        keys={"client_domain": lead.client_domain, "person_key": lead.person_key},
-        values=values,
-        seen_at=seen_at,
-    )
+    _upsert_seen(conn, t.leads_people, "person_key", _PERSON_FIELDS, lead=lead, seen_at=seen_at)
 
 
 def upsert_lead_company(conn: Connection, *, lead: LeadRecord, seen_at: datetime) -> None:
     """Count the submission against the client's company (by normalised domain)."""
-    if lead.company_domain is None:
-        return
-    values = {f: getattr(lead, f) for f in _COMPANY_FIELDS}
     _upsert_seen(
-        conn,
-        t.leads_companies,
-        keys={"client_domain": lead.client_domain, "company_domain": lead.company_domain},
-        values=values,
-        seen_at=seen_at,
+        conn, t.leads_companies, "company_domain", _COMPANY_FIELDS, lead=lead, seen_at=seen_at
     )
 
 
 def _upsert_seen(
     conn: Connection,
     table: Table,
+    key: str,
+    fields: Sequence[str],
     *,
-    keys: dict[str, str],
-    values: dict[str, Any],
+    lead: LeadRecord,
     seen_at: datetime,
 ) -> None:
+    """Upsert the lead's `fields` into the client's row for its `key`; no key, no row."""
+    value = getattr(lead, key)
+    if value is None:
+        return
+    keys = {"client_domain": lead.client_domain, key: value}
+    values = {f: getattr(lead, f) for f in fields}
     stmt = insert(table).values(
         **keys, **values, lead_count=1, first_seen_at=seen_at, last_seen_at=seen_at
     )
