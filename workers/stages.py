@@ -32,6 +32,7 @@ _known_slugs: set[tuple[str, str]] = set()
 def store_raw(job_id: str, body: dict[str, Any]) -> None:
     """Keep the webhook body exactly as received, then hand it to `extract_profile`."""
     request = PersonProfileIngest.model_validate(body)
+    _register(request.workflow_slug)
     with get_engine().begin() as conn:
         raw_id = people.insert_person_payload(
             conn,
@@ -50,18 +51,16 @@ def extract_profile(job_id: str, raw_id: int) -> None:
     """Extract profile, experience and education from a raw payload; skip it if stale."""
     with get_engine().begin() as conn:
         raw = people.load_person_payload(conn, raw_id=raw_id)
-    _register(raw["workflow_slug"])
-    with get_engine().begin() as conn:
         profile = extract.extract_profile(raw["raw_payload"], linkedin_url=raw["linkedin_url"])
         fresh = people.upsert_profile(
             conn, profile=profile, raw_id=raw_id, workflow_slug=raw["workflow_slug"]
         )
         if fresh:
-            people.replace_experience(
-                conn, linkedin_url=profile.linkedin_url, rows=profile.experiences
-            )
-            people.replace_education(
-                conn, linkedin_url=profile.linkedin_url, rows=profile.educations
+            people.replace_children(
+                conn,
+                linkedin_url=profile.linkedin_url,
+                experiences=profile.experiences,
+                educations=profile.educations,
             )
     if not fresh:
         complete_job({"linkedin_url": profile.linkedin_url, "stale": True})
@@ -79,7 +78,8 @@ def sync_core(job_id: str, linkedin_url: str) -> None:
 
 
 def _register(slug: str) -> None:
-    """Record the slug in its own transaction, so even a payload that dies registers it."""
+    """Record the slug in its own transaction, before the payload, so even one that dies
+    later registers it (once per process and database)."""
     engine = get_engine()
     known = (str(engine.url), slug)  # per database: a process may serve more than one
     if known not in _known_slugs:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, RowMapping, create_engine
 
+from pipeline import jsoncodec
 from schemas.records import PartialDate
 
 
@@ -30,6 +31,8 @@ def make_engine(
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
         connect_args={"application_name": application_name, "connect_timeout": 5},
+        json_serializer=jsoncodec.dumps_text,
+        json_deserializer=jsoncodec.loads,
     )
 
 

@@ -1,11 +1,18 @@
-"""SQL for the person-profile chain: raw payloads, extracted profiles and core people."""
+"""SQL for the person-profile chain: raw payloads, extracted profiles and core people.
+
+Every statement a profile passes through is built once, here, and executed with a dict of
+values (one, or a list for many rows). Building a statement per call, with its values
+inside, cost more client CPU than PostgreSQL spent running it; a prebuilt one is compiled
+once per process and only bound afterwards. Deletes that clear a person's child rows run
+as one statement each (data-modifying CTEs), so a stage makes as few round trips as it can.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, delete, func, literal_column, select
+from sqlalchemy import Connection, RowMapping, Table, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
@@ -33,28 +40,33 @@ def insert_person_payload(
     raw_payload: Mapping[str, Any],
 ) -> int:
     """Keep a payload exactly as received; a second call for the same job returns the same id."""
-    stmt = (
-        insert(t.person_payloads)
-        .values(
-            job_id=job_id,
-            linkedin_url=linkedin_url,
-            workflow_slug=workflow_slug,
-            raw_payload=raw_payload,
-        )
-        .on_conflict_do_update(
-            index_elements=["job_id"], set_={"job_id": literal_column("excluded.job_id")}
-        )
-        .returning(t.person_payloads.c.id)
+    values = {
+        "job_id": job_id,
+        "linkedin_url": linkedin_url,
+        "workflow_slug": workflow_slug,
+        "raw_payload": raw_payload,
+    }
+    return int(conn.execute(_INSERT_PAYLOAD, values).scalar_one())
+
+
+_INSERT_PAYLOAD = (
+    insert(t.person_payloads)
+    .on_conflict_do_update(
+        index_elements=["job_id"], set_={"job_id": literal_column("excluded.job_id")}
     )
-    return int(conn.execute(stmt).scalar_one())
+    .returning(t.person_payloads.c.id)
+)
 
 
 def load_person_payload(conn: Connection, *, raw_id: int) -> RowMapping:
     """The raw row a stage works from; `MissingRecordError` if it is gone."""
-    row = conn.execute(select(t.person_payloads).where(t.person_payloads.c.id == raw_id)).first()
+    row = conn.execute(_LOAD_PAYLOAD, {"raw_id": raw_id}).first()
     if row is None:
         raise MissingRecordError(f"raw.person_payloads id={raw_id} does not exist")
     return row._mapping
+
+
+_LOAD_PAYLOAD = select(t.person_payloads).where(t.person_payloads.c.id == bindparam("raw_id"))
 
 
 def raw_id_for_job(conn: Connection, *, job_id: str) -> int | None:
@@ -80,30 +92,56 @@ def upsert_profile(
     delete+insert of child rows that follows cannot interleave with another payload's.
     """
     values = {f: getattr(profile, f) for f in _PROFILE_FIELDS}
-    values |= {"raw_payload_id": raw_id, "workflow_slug": workflow_slug}
-    stmt = insert(t.person_profile).values(linkedin_url=profile.linkedin_url, **values)
+    values |= {
+        "linkedin_url": profile.linkedin_url,
+        "raw_payload_id": raw_id,
+        "workflow_slug": workflow_slug,
+    }
+    return conn.execute(_UPSERT_PROFILE, values).first() is not None
+
+
+def _upsert_profile_statement() -> Any:
+    stmt = insert(t.person_profile)
     current = t.person_profile.c.refreshed_at
     newer_or_unknown = (
         current.is_(None)
         | stmt.excluded.refreshed_at.is_(None)
         | (stmt.excluded.refreshed_at >= current)
     )
-    upsert = stmt.on_conflict_do_update(
+    columns = [*_PROFILE_FIELDS, "raw_payload_id", "workflow_slug"]
+    return stmt.on_conflict_do_update(
         index_elements=["linkedin_url"],
-        set_={**{k: stmt.excluded[k] for k in values}, "extracted_at": func.now()},
+        set_={**{k: stmt.excluded[k] for k in columns}, "extracted_at": func.now()},
         where=newer_or_unknown,
     ).returning(t.person_profile.c.linkedin_url)
-    return conn.execute(upsert).first() is not None
 
 
-def replace_experience(
-    conn: Connection, *, linkedin_url: str, rows: Sequence[ExperienceRecord]
+_UPSERT_PROFILE = _upsert_profile_statement()
+
+#: Both child tables of an extracted profile, cleared in one round trip.
+_CLEAR_EXTRACTED_CHILDREN = text(
+    """
+    WITH experience AS (
+        DELETE FROM extracted.person_experience WHERE linkedin_url = :linkedin_url
+    )
+    DELETE FROM extracted.person_education WHERE linkedin_url = :linkedin_url
+    """
+)
+
+
+def replace_children(
+    conn: Connection,
+    *,
+    linkedin_url: str,
+    experiences: Sequence[ExperienceRecord],
+    educations: Sequence[EducationRecord],
 ) -> None:
-    """Make the person's experience rows exactly `rows`."""
-    table = t.person_experience
-    conn.execute(delete(table).where(table.c.linkedin_url == linkedin_url))
-    if rows:
-        conn.execute(insert(table), [_experience_values(linkedin_url, row) for row in rows])
+    """Make the person's experience and education rows exactly these."""
+    conn.execute(_CLEAR_EXTRACTED_CHILDREN, {"linkedin_url": linkedin_url})
+    _insert_many(
+        conn, t.person_experience, [_experience_values(linkedin_url, r) for r in experiences]
+    )
+    _insert_many(conn, t.person_education, [_education_values(linkedin_url, r) for r in educations])
 
 
 def _experience_values(linkedin_url: str, row: ExperienceRecord) -> dict[str, Any]:
@@ -117,46 +155,39 @@ def _experience_values(linkedin_url: str, row: ExperienceRecord) -> dict[str, An
     }
 
 
-def replace_education(
-    conn: Connection, *, linkedin_url: str, rows: Sequence[EducationRecord]
-) -> None:
-    """Make the person's education rows exactly `rows`."""
-    table = t.person_education
-    conn.execute(delete(table).where(table.c.linkedin_url == linkedin_url))
-    if rows:
-        values = [
-            {
-                "linkedin_url": linkedin_url,
-                **row.model_dump(exclude={"start", "end"}),
-                **date_columns("start", row.start),
-                **date_columns("end", row.end),
-            }
-            for row in rows
-        ]
-        conn.execute(insert(table), values)
+def _education_values(linkedin_url: str, row: EducationRecord) -> dict[str, Any]:
+    return {
+        "linkedin_url": linkedin_url,
+        **row.model_dump(exclude={"start", "end"}),
+        **date_columns("start", row.start),
+        **date_columns("end", row.end),
+    }
 
 
 def load_profile(conn: Connection, *, linkedin_url: str) -> ProfileRecord:
     """Rebuild the extracted profile from its rows, for `sync_core`."""
-    row = conn.execute(
-        select(t.person_profile).where(t.person_profile.c.linkedin_url == linkedin_url)
-    ).first()
+    key = {"linkedin_url": linkedin_url}
+    row = conn.execute(_LOAD_PROFILE, key).first()
     if row is None:
         raise MissingRecordError(f"extracted.person_profile {linkedin_url} does not exist")
-    exp = t.person_experience
-    edu = t.person_education
-    experiences = conn.execute(
-        select(exp).where(exp.c.linkedin_url == linkedin_url).order_by(exp.c.position)
-    ).mappings()
-    educations = conn.execute(
-        select(edu).where(edu.c.linkedin_url == linkedin_url).order_by(edu.c.position)
-    ).mappings()
+    experiences = conn.execute(_LOAD_EXPERIENCE, key).mappings()
+    educations = conn.execute(_LOAD_EDUCATION, key).mappings()
     return ProfileRecord(
         linkedin_url=linkedin_url,
         **{f: row._mapping[f] for f in _PROFILE_FIELDS},
         experiences=tuple(_experience_record(r) for r in experiences),
         educations=tuple(_education_record(r) for r in educations),
     )
+
+
+def _by_person_url(table: Table, *, ordered: bool = True) -> Any:
+    stmt = select(table).where(table.c.linkedin_url == bindparam("linkedin_url"))
+    return stmt.order_by(table.c.position) if ordered else stmt
+
+
+_LOAD_PROFILE = _by_person_url(t.person_profile, ordered=False)
+_LOAD_EXPERIENCE = _by_person_url(t.person_experience)
+_LOAD_EDUCATION = _by_person_url(t.person_education)
 
 
 def _experience_record(row: RowMapping) -> ExperienceRecord:
@@ -178,6 +209,7 @@ def _education_record(row: RowMapping) -> EducationRecord:
 def upsert_person(conn: Connection, *, profile: ProfileRecord) -> int:
     """Upsert `core.people` from the extracted profile; returns the person id."""
     values = {
+        "linkedin_url": profile.linkedin_url,
         "slug": profile.slug,
         "full_name": profile.full_name,
         "first_name": profile.first_name,
@@ -185,12 +217,19 @@ def upsert_person(conn: Connection, *, profile: ProfileRecord) -> int:
         "headline": profile.headline,
         "source_refreshed_at": profile.refreshed_at,
     }
-    stmt = insert(t.people).values(linkedin_url=profile.linkedin_url, **values)
-    upsert = stmt.on_conflict_do_update(
+    return int(conn.execute(_UPSERT_PERSON, values).scalar_one())
+
+
+def _upsert_person_statement() -> Any:
+    stmt = insert(t.people)
+    columns = ["slug", "full_name", "first_name", "last_name", "headline", "source_refreshed_at"]
+    return stmt.on_conflict_do_update(
         index_elements=["linkedin_url"],
-        set_={**{k: stmt.excluded[k] for k in values}, "updated_at": func.now()},
+        set_={**{k: stmt.excluded[k] for k in columns}, "updated_at": func.now()},
     ).returning(t.people.c.id)
-    return int(conn.execute(upsert).scalar_one())
+
+
+_UPSERT_PERSON = _upsert_person_statement()
 
 
 def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) -> dict[str, int]:
@@ -201,7 +240,6 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
     """
     if not companies:
         return {}
-    table = t.companies
     rows = [
         {
             "company_key": c.company_key,
@@ -212,49 +250,72 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
         }
         for c in sorted(companies, key=lambda c: c.company_key)
     ]
-    stmt = insert(table).values(rows)
+    # One multi-row VALUES statement (SQLAlchemy's "insertmanyvalues"), rows in this order.
+    result = conn.execute(_UPSERT_COMPANIES, rows)
+    return {key: int(cid) for key, cid in result}
+
+
+def _upsert_companies_statement() -> Any:
+    table = t.companies
+    stmt = insert(table)
     merged: Any = literal_column(
         "ARRAY(SELECT DISTINCT a FROM unnest(core.companies.aliases || excluded.aliases "
         "|| ARRAY[excluded.name]) AS a WHERE a <> core.companies.name ORDER BY a)"
     )
-    upsert = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["company_key"],
         set_={
             "aliases": merged,
             "linkedin_url": func.coalesce(table.c.linkedin_url, stmt.excluded.linkedin_url),
             "updated_at": func.now(),
         },
-    ).returning(table.c.company_key, table.c.id)
-    return {key: int(cid) for key, cid in conn.execute(upsert)}
+    ).returning(table.c.company_key, table.c.id, sort_by_parameter_order=True)
+
+
+_UPSERT_COMPANIES = _upsert_companies_statement()
+
+#: Every core child row of one person, cleared in one round trip.
+_CLEAR_CORE_CHILDREN = text(
+    """
+    WITH work AS (DELETE FROM core.person_work_history WHERE person_id = :person_id),
+    promotions AS (DELETE FROM core.person_promotions WHERE person_id = :person_id),
+    past AS (DELETE FROM core.person_past_employer WHERE person_id = :person_id)
+    DELETE FROM core.person_tenure WHERE person_id = :person_id
+    """
+)
 
 
 def replace_core_children(
     conn: Connection, *, person_id: int, core: CoreRecord, company_ids: Mapping[str, int]
 ) -> None:
     """Rebuild work history, tenure, promotions and past employers for one person."""
-    for table in (t.person_work_history, t.person_promotions, t.person_past_employer):
-        conn.execute(delete(table).where(table.c.person_id == person_id))
-    conn.execute(delete(t.person_tenure).where(t.person_tenure.c.person_id == person_id))
+    conn.execute(_CLEAR_CORE_CHILDREN, {"person_id": person_id})
     _insert_many(conn, t.person_work_history, _work_history_rows(person_id, core, company_ids))
     _insert_many(conn, t.person_promotions, _promotion_rows(person_id, core, company_ids))
     _insert_many(conn, t.person_past_employer, _past_employer_rows(person_id, core, company_ids))
     if core.tenure is not None:
         tenure = core.tenure
-        conn.execute(
-            insert(t.person_tenure).values(
-                person_id=person_id,
-                company_id=company_ids.get(tenure.company_key or ""),
-                company_name=tenure.company_name,
-                company_domain=tenure.company_domain,
-                title=tenure.title,
-                **date_columns("start", tenure.start),
-            )
-        )
+        tenure_row = {
+            "person_id": person_id,
+            "company_id": company_ids.get(tenure.company_key or ""),
+            "company_name": tenure.company_name,
+            "company_domain": tenure.company_domain,
+            "title": tenure.title,
+            **date_columns("start", tenure.start),
+        }
+        _insert_many(conn, t.person_tenure, [tenure_row])
+
+
+#: Plain inserts, built once per table.
+_INSERTS: dict[str, Any] = {}
 
 
 def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(table), rows)
+        stmt = _INSERTS.get(table.fullname)
+        if stmt is None:
+            stmt = _INSERTS[table.fullname] = insert(table)
+        conn.execute(stmt, rows)
 
 
 def _work_history_rows(
@@ -325,7 +386,7 @@ def upsert_person_location(
         "matched": matched,
         **match.model_dump(),
     }
-    _upsert_one_per_person(conn, t.person_locations, person_id, values)
+    _upsert_one_per_person(conn, _UPSERT_LOCATION, person_id, values)
 
 
 def upsert_person_job_title(
@@ -344,18 +405,30 @@ def upsert_person_job_title(
         "matched": matched,
         **match.model_dump(),
     }
-    _upsert_one_per_person(conn, t.person_job_titles, person_id, values)
+    _upsert_one_per_person(conn, _UPSERT_JOB_TITLE, person_id, values)
 
 
 def _upsert_one_per_person(
-    conn: Connection, table: Table, person_id: int, values: dict[str, Any]
+    conn: Connection, statement: Any, person_id: int, values: dict[str, Any]
 ) -> None:
-    stmt = insert(table).values(person_id=person_id, **values)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["person_id"], set_={**values, "updated_at": func.now()}
-        )
+    conn.execute(statement, {"person_id": person_id, **values})
+
+
+def _one_per_person_statement(table: Table, columns: Sequence[str]) -> Any:
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id"],
+        set_={**{k: stmt.excluded[k] for k in columns}, "updated_at": func.now()},
     )
+
+
+_UPSERT_LOCATION = _one_per_person_statement(
+    t.person_locations,
+    ["location_name", "location_key", "matched", *LocationMatch.model_fields],
+)
+_UPSERT_JOB_TITLE = _one_per_person_statement(
+    t.person_job_titles, ["latest_title", "title_key", "matched", *TitleMatch.model_fields]
+)
 
 
 def people_needing_resync(
