@@ -3,11 +3,11 @@
 The gateway takes `callback_url`/`callback_token` out of an accepted body and keeps them in
 Redis under the job id (`take_spec`, `save_spec`), so the token is in no message, retry,
 dead letter or debug log (a body sent to the first stage some other way is treated the
-same by `Callbacks.before_process_message`). After every stage of a job that has one, once
-`Tracking` has recorded the outcome, `Callbacks` reads the job's status; when it is final
-(succeeded or dead, again after a replay) it records a `callback_queued` event and sends
-`deliver_callback` (see `workers.delivery`), which POSTs the outcome at a pace Clay
-accepts.
+same by `Callbacks.before_process_message`). After a stage that left its job final (as
+`Tracking` reports once it has recorded the outcome: stages that hand on cost no Redis
+read), `Callbacks` reads the job's status; when it is final (succeeded or dead, again after
+a replay) it records a `callback_queued` event and sends `deliver_callback` (see
+`workers.delivery`), which POSTs the outcome at a pace Clay accepts.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from pipeline import callbacks
 from pipeline.store import dashboard, ops
-from workers.middleware import message_job_id
+from workers.middleware import job_ended_here, message_job_id
 
 log = logging.getLogger("hq.callbacks")
 
@@ -91,7 +91,8 @@ class Callbacks(Middleware):
     def after_process_message(
         self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
     ) -> None:
-        self._notice(broker, message)
+        if job_ended_here():  # no Redis read for the stages that hand on
+            self._notice(broker, message)
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
         self._notice(broker, message)

@@ -49,6 +49,15 @@ def complete_job(result: dict[str, Any]) -> None:
     _local.result = result
 
 
+def job_ended_here() -> bool:
+    """Whether the message this thread just processed left its job final (succeeded or dead).
+
+    Set by `Tracking.after_*` hooks, so only middleware whose `after_*` hooks run after
+    Tracking's (added before it) can rely on it: `workers.callbacks.Callbacks` does.
+    """
+    return bool(getattr(_local, "ended", False))
+
+
 def message_job_id(message: Any) -> str | None:
     """Every hq-ingest message carries its job id as a keyword argument."""
     job_id = message.kwargs.get("job_id")
@@ -126,6 +135,7 @@ class Tracking(Middleware):
         if job_id is None:
             return
         job_result, _local.result = getattr(_local, "result", None), None
+        _local.ended = False
         if message.failed:
             reason = _reason(broker, message, exception)
             self._dead(broker, job_id, message, exception, reason=reason)
@@ -140,6 +150,7 @@ class Tracking(Middleware):
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
         job_id = message_job_id(message)
+        _local.ended = False
         if job_id is not None and message.failed:
             self._dead(broker, job_id, message, None, reason="age_limit")
 
@@ -155,6 +166,7 @@ class Tracking(Middleware):
     ) -> bool:
         final = status == "succeeded" and result is not None
         job_status = {"succeeded": "succeeded" if final else "running", "retrying": "failed"}
+        _local.ended = final
         return self._write(
             lambda conn: store.ops.finish_stage(
                 conn,
@@ -188,6 +200,7 @@ class Tracking(Middleware):
                 error=letter["error"],
             )
 
+        _local.ended = True
         if not self._write(write) and _rerun(broker, message):
             # PostgreSQL is unreachable: keep the message alive rather than reject it
             # unrecorded. (If Redis refuses too, it stays failed and goes to Redis's .XQ.)
