@@ -2,14 +2,16 @@
 
 `dramatiq.Actor.send` blocks on a synchronous Redis call, which a FastAPI app would have to
 push to a thread pool per request. This module builds the very message `send` would build
-and runs dramatiq's own `dispatch.lua` "enqueue" command over `redis.asyncio`, so a 202 costs
-one awaited round trip. An integration test proves a real worker consumes these messages.
+and writes it over `redis.asyncio`: `send` runs dramatiq's own `dispatch.lua` "enqueue"
+command; `accept` does what an ingest needs in one script (`ACCEPT_LUA`), so a 202 costs one
+awaited round trip. Integration tests prove a real worker consumes both kinds of message.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -26,6 +28,50 @@ DISPATCH_LUA = (Path(dramatiq.__file__).parent / "brokers" / "redis" / "dispatch
 #: Lua max stack dramatiq would compute; unused by the "enqueue" command but part of the args.
 _UNUSED_MAX_UNPACK = 1000
 
+#: Accepts one job atomically: de-duplication, the `queued` marker, an optional extra key
+#: (the job's callback) and the message, stored exactly as dispatch.lua's "enqueue" stores
+#: it (make sure this stays synchronized with it). Unlike "enqueue" it does not add the
+#: gateway to the workers' heartbeat set: a gateway fetches nothing, so there it was only an
+#: entry for maintenance to expire. Lua does not roll back, so the de-dup key is written
+#: last: if any write fails, no de-dup key outlives a job that was never queued.
+#: KEYS: queue list, queue's message hash, queued marker, de-dup key, extra key.
+#: ARGV: job id, de-dup window s (0: none), marker, marker TTL s, Redis message id, message,
+#: extra value ("": none), extra TTL s. Returns the earlier job's id, or nil once enqueued.
+ACCEPT_LUA = """
+local window = tonumber(ARGV[2])
+if window > 0 then
+  local previous = redis.call('GET', KEYS[4])
+  if previous then
+    return previous
+  end
+end
+redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
+if ARGV[7] ~= '' then
+  redis.call('SET', KEYS[5], ARGV[7], 'EX', ARGV[8])
+end
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
+redis.call('RPUSH', KEYS[1], ARGV[5])
+if window > 0 then
+  redis.call('SET', KEYS[4], ARGV[1], 'EX', window)
+end
+return false
+"""
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What `Enqueuer.accept` writes beside a job's message, besides the message itself."""
+
+    #: De-duplication key (from `content_key` or `idempotency_key`); None: never a repeat.
+    dedup: str | None
+    #: How long `dedup` maps to the job; 0 turns de-duplication off.
+    window_s: int
+    #: What `GET /jobs/{id}` shows until a worker has created the job's row.
+    marker: dict[str, Any]
+    marker_ttl_s: int
+    #: Another key to set with the job (key, value, TTL s), e.g. its callback.
+    extra: tuple[str, bytes, int] | None = None
+
 
 class Enqueuer:
     """Sends actor messages and waits on lookup results without blocking the event loop."""
@@ -35,11 +81,11 @@ class Enqueuer:
         self.client = client
         self.namespace = namespace
         self._dispatch = client.register_script(DISPATCH_LUA)
+        self._accept = client.register_script(ACCEPT_LUA)
 
     async def send(self, actor: dramatiq.Actor[Any, Any], **kwargs: Any) -> dramatiq.Message[Any]:
         """Enqueue `actor(**kwargs)`; returns the message (its id is the result key)."""
-        message = actor.message_with_options(kwargs=kwargs)
-        message = message.copy(options={"redis_message_id": str(uuid4())})
+        message = _message(actor, kwargs)
         self.broker.emit_before("enqueue", message, None)
         await self._dispatch(
             keys=[self.broker.namespace],
@@ -58,6 +104,44 @@ class Enqueuer:
         )
         self.broker.emit_after("enqueue", message, None)
         return message
+
+    async def accept(
+        self, actor: dramatiq.Actor[Any, Any], intake: Intake, *, job_id: str, **kwargs: Any
+    ) -> str | None:
+        """Enqueue `actor(job_id=job_id, **kwargs)` with `intake`, in one atomic round trip.
+
+        Returns the id of the earlier job `intake.dedup` maps to (then nothing is written),
+        else None once the message is queued. Raises whatever Redis raises; a failed call
+        leaves no de-dup key (see `ACCEPT_LUA`).
+        """
+        message = _message(actor, {"job_id": job_id, **kwargs})
+        window = intake.window_s if intake.dedup else 0
+        extra_key, extra_value, extra_ttl = intake.extra or ("", b"", 0)
+        ns, queue = self.broker.namespace, message.queue_name
+        self.broker.emit_before("enqueue", message, None)
+        previous = await self._accept(
+            keys=[
+                f"{ns}:{queue}",
+                f"{ns}:{queue}.msgs",
+                _queued_key(self.namespace, job_id),
+                f"{self.namespace}:dedup:{intake.dedup}",
+                extra_key or f"{self.namespace}:unused",
+            ],
+            args=[
+                job_id,
+                max(window, 0),
+                orjson.dumps(intake.marker),
+                intake.marker_ttl_s,
+                message.options["redis_message_id"],
+                message.encode(),
+                extra_value,
+                extra_ttl,
+            ],
+        )
+        if previous is not None:
+            return previous.decode() if isinstance(previous, bytes) else str(previous)
+        self.broker.emit_after("enqueue", message, None)
+        return None
 
     async def wait_result(self, message: dramatiq.Message[Any], *, timeout_ms: int) -> Any:
         """The actor's result within `timeout_ms`, else raise `TimeoutError`.
@@ -78,28 +162,24 @@ class Enqueuer:
             raise result
         return result
 
-    async def remember(self, key: str, job_id: str, *, window_s: int) -> str | None:
-        """Map a de-duplication key to a job for `window_s`; returns an earlier job if any."""
-        if window_s <= 0:
-            return None
-        full = f"{self.namespace}:dedup:{key}"
-        previous = await self.client.set(full, job_id, nx=True, ex=window_s, get=True)
-        if isinstance(previous, bytes):
-            return previous.decode()
-        return previous if isinstance(previous, str) else None
-
-    async def forget(self, key: str) -> None:
-        """Drop a de-duplication key whose job could not be enqueued."""
-        await self.client.delete(f"{self.namespace}:dedup:{key}")
-
     async def note_queued(self, job_id: str, meta: dict[str, Any], *, ttl_s: int) -> None:
         """Remember an accepted job until a worker creates its row, for `GET /jobs/{id}`."""
-        await self.client.set(f"{self.namespace}:queued:{job_id}", orjson.dumps(meta), ex=ttl_s)
+        await self.client.set(_queued_key(self.namespace, job_id), orjson.dumps(meta), ex=ttl_s)
 
     async def queued(self, job_id: str) -> dict[str, Any] | None:
         """What `note_queued` stored, if the job has not reached a worker yet."""
-        data = await self.client.get(f"{self.namespace}:queued:{job_id}")
+        data = await self.client.get(_queued_key(self.namespace, job_id))
         return orjson.loads(data) if data else None
+
+
+def _message(actor: dramatiq.Actor[Any, Any], kwargs: dict[str, Any]) -> dramatiq.Message[Any]:
+    """The message `actor.send(**kwargs)` would enqueue, with its Redis id."""
+    message = actor.message_with_options(kwargs=kwargs)
+    return message.copy(options={"redis_message_id": str(uuid4())})
+
+
+def _queued_key(namespace: str, job_id: str) -> str:
+    return f"{namespace}:queued:{job_id}"
 
 
 def content_key(route: str, body: bytes, *, scope: str) -> str:

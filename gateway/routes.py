@@ -6,12 +6,13 @@ import uuid
 from typing import Annotated, Any
 
 import dramatiq
+import orjson
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import text
 
 from gateway.deps import ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
-from gateway.queue import content_key, idempotency_key
+from gateway.queue import Intake, content_key, idempotency_key
 from pipeline import callbacks, normalize
 from pipeline.store import ops, read
 from schemas.api import Health, JobAccepted, JobStatus, Person
@@ -48,44 +49,44 @@ async def accept(
     idempotency: str | None,
     force: bool,
 ) -> JobAccepted:
-    """Enqueue the first stage of a job and answer 202; repeats map to the original job."""
-    route = request.url.path
+    """Enqueue the first stage of a job and answer 202; repeats map to the original job.
+
+    One atomic Redis round trip (`Enqueuer.accept`) checks the de-duplication key, records
+    the job as queued, keeps its callback beside it (so the token is in no message or log)
+    and enqueues the message. On a 503 no de-duplication key is left, so a retry is accepted.
+    """
     job_id = str(uuid.uuid4())
     body, callback = hooks.take_spec(body)
     hosts = services.settings.callback_hosts
     if callback and not callbacks.host_allowed(callback["url"], hosts):
         raise ApiError(422, f"callback_url: host not allowed ({hosts})", field="callback_url")
-    dedup = (
-        idempotency_key(route, idempotency, scope=scope)
-        if idempotency
-        else content_key(route, await request.body(), scope=scope)
-    )
     enqueuer = services.enqueuer
-    if not force:
-        try:
-            previous = await enqueuer.remember(
-                dedup, job_id, window_s=services.settings.dedup_window_s
-            )
-        except Exception:
-            raise ApiError(503, "the queue is unavailable; nothing was accepted, retry") from None
-        if previous:
-            return _accepted(request, previous, duplicate=True)
+    intake = Intake(
+        dedup=None if force else await _dedup_key(request, scope, idempotency),
+        window_s=services.settings.dedup_window_s,
+        marker={"kind": kind},
+        marker_ttl_s=QUEUED_TTL_S,
+        extra=(
+            (hooks.spec_key(enqueuer.namespace, job_id), orjson.dumps(callback), hooks.SPEC_TTL_S)
+            if callback
+            else None
+        ),
+    )
     try:
-        await enqueuer.note_queued(job_id, {"kind": kind}, ttl_s=QUEUED_TTL_S)
-        if callback:  # kept beside the message, so the token is in no message or log
-            await hooks.save_spec(services.redis, enqueuer.namespace, job_id, callback)
-        await enqueuer.send(actor, job_id=job_id, body=body)
+        previous = await enqueuer.accept(actor, intake, job_id=job_id, body=body)
     except Exception:
-        await _forget_quietly(services, dedup)
         raise ApiError(503, "the queue is unavailable; nothing was accepted, retry") from None
+    if previous:
+        return _accepted(request, previous, duplicate=True)
     return _accepted(request, job_id, duplicate=False)
 
 
-async def _forget_quietly(services: Services, key: str) -> None:
-    try:
-        await services.enqueuer.forget(key)
-    except Exception:
-        pass
+async def _dedup_key(request: Request, scope: str, idempotency: str | None) -> str:
+    """The client's `Idempotency-Key` if sent, else a hash of the exact request."""
+    route = request.url.path
+    if idempotency:
+        return idempotency_key(route, idempotency, scope=scope)
+    return content_key(route, await request.body(), scope=scope)
 
 
 def _accepted(request: Request, job_id: str, *, duplicate: bool) -> JobAccepted:

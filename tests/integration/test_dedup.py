@@ -72,6 +72,25 @@ def test_idempotency_key_maps_different_bodies_to_one_job(
     assert _raw_rows(engine) == 2
 
 
+def test_a_failed_enqueue_leaves_no_dedup_key_and_the_retry_runs(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine, redis_url: str, namespace: str
+) -> None:
+    # Given a message hash Redis refuses to write (WRONGTYPE), so the accept script fails
+    # after its first writes: Lua does not roll those back, so the de-dup key must come last
+    redis_client = redis.Redis.from_url(redis_url)
+    redis_client.set(f"{namespace}:store_raw.msgs", b"not a hash")
+    refused = client.post(INGEST, json=_body())
+    assert refused.status_code == 503, refused.text
+    assert list(redis_client.scan_iter(f"{namespace}:dedup:*")) == []
+    redis_client.delete(f"{namespace}:store_raw.msgs")
+
+    retried = _accept(client, _body())
+    assert retried["duplicate"] is False
+    assert wait_job(client, retried["job_id"])["status"] == "succeeded"
+    drain(worker)
+    assert _raw_rows(engine) == 1
+
+
 def test_keys_are_scoped_to_the_api_key(client: TestClient, engine: Engine) -> None:
     from gateway.auth import generate_key, hash_key
     from pipeline.store import keys

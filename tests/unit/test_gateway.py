@@ -130,12 +130,66 @@ def test_healthz_needs_no_key(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
 
 
-def test_redis_down_at_dedup_is_503_not_500(client: TestClient, monkeypatch: Any) -> None:
-    async def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise ConnectionError("redis is down")
+def test_redis_down_at_dedup_is_503_not_500(client: TestClient) -> None:
+    from workers import broker
 
-    monkeypatch.setattr(client.app.state.services.enqueuer, "remember", refuse)  # type: ignore[attr-defined]
+    broker.embedded_server().connected = False  # every command now fails to connect
     response = client.post(INGEST, json=BODY, headers={"X-API-Key": KEY})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "unavailable"
+    broker.embedded_server().connected = True
     assert _queued("store_raw") == []
+    assert _keys("unit:dedup:*") == []
+
+
+def _keys(pattern: str) -> list[bytes]:
+    return sorted(dramatiq.get_broker().client.keys(pattern))
+
+
+def test_a_failed_enqueue_leaves_no_dedup_key_and_a_retry_is_accepted(client: TestClient) -> None:
+    # Given a queue key Redis refuses to push to (WRONGTYPE), so the script fails mid-way
+    redis = dramatiq.get_broker().client
+    redis.set("unit:store_raw", b"not a list")
+    headers = {"X-API-Key": KEY}
+    response = client.post(INGEST, json=BODY, headers=headers)
+    assert response.status_code == 503
+    assert _keys("unit:dedup:*") == []
+    # When the queue is usable again, the same request is a new job, not a "duplicate"
+    redis.delete("unit:store_raw")
+    retried = client.post(INGEST, json=BODY, headers=headers)
+    assert retried.status_code == 202 and retried.json()["duplicate"] is False
+    assert len(_keys("unit:dedup:*")) == 1
+    [message] = _queued("store_raw")
+    assert message["kwargs"]["job_id"] == retried.json()["job_id"]
+
+
+def test_one_round_trip_writes_marker_callback_and_message(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orjson
+
+    from workers import callbacks
+
+    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    monkeypatch.setattr(settings, "callback_hosts", "*.example.com")
+    body = {**BODY, "callback_url": "https://hooks.example.com/x", "callback_token": "t-1"}
+    job = client.post(INGEST, json=body, headers={"X-API-Key": KEY}).json()
+    redis = dramatiq.get_broker().client
+    assert orjson.loads(redis.get(f"unit:queued:{job['job_id']}")) == {"kind": "person_profile"}
+    spec = callbacks.load_spec(redis, "unit", job["job_id"])
+    assert spec is not None and (spec["url"], spec["token"]) == (body["callback_url"], "t-1")
+    [message] = _queued("store_raw")
+    assert "callback_token" not in message["kwargs"]["body"]
+    [dedup] = _keys("unit:dedup:*")
+    assert 0 < redis.ttl(dedup) <= settings.dedup_window_s
+
+
+def test_zero_window_writes_no_dedup_key(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = client.app.state.services.settings  # type: ignore[attr-defined]
+    monkeypatch.setattr(settings, "dedup_window_s", 0)
+    for _ in range(2):
+        assert client.post(INGEST, json=BODY, headers={"X-API-Key": KEY}).status_code == 202
+    assert _keys("unit:dedup:*") == []
+    assert len(_queued("store_raw")) == 2
