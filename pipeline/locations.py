@@ -5,8 +5,8 @@ splits the text into parts, reads the last parts as country and first-level divi
 they fit, and the first part as a city (or a metro area such as "Greater Boston"). Every
 consistent reading is scored and the best one wins, so the other parts disambiguate
 ("London, Ontario, Canada" is not London GB) and, with no context, the most populous place
-does. The gazetteer (`pipeline.geo_index`) is built on first use; later lookups are a few
-dictionary hits.
+does. The gazetteer (`pipeline.geo_index`) loads from a precomputed file on first use (~0.1 s,
+~15 MB); later lookups are a few dictionary hits and one bisect over the city keys.
 """
 
 from __future__ import annotations
