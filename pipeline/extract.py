@@ -10,6 +10,7 @@ with `UnknownShapeError` rather than half-extracted.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from pipeline import dates, normalize
 from pipeline.errors import InvalidPayloadError
@@ -207,20 +208,27 @@ def _pdl_education(position: int, row: Row) -> EducationRecord:
     )
 
 
+def _identity(body: Row, url: str, *, shape: Shape, full_name_key: str) -> dict[str, Any]:
+    """The `ProfileRecord` fields every provider spells alike: URL, names, headline, summary."""
+    first, last, full = normalize.person_name(
+        _str(body, "first_name"), _str(body, "last_name"), _str(body, full_name_key)
+    )
+    return {
+        "linkedin_url": url,
+        "slug": normalize.linkedin_slug(url) or "",
+        "shape": shape,
+        "full_name": full,
+        "first_name": first,
+        "last_name": last,
+        "headline": _text(body, "headline"),
+        "summary": normalize.clean_multiline(body.get("summary")),
+    }
+
+
 def _clay_profile(body: Row, url: str) -> ProfileRecord:
     """Extract a Clay enrich-person payload; city/state are left to the location classifier."""
-    first, last, full = normalize.person_name(
-        _str(body, "first_name"), _str(body, "last_name"), _str(body, "name")
-    )
     return ProfileRecord(
-        linkedin_url=url,
-        slug=normalize.linkedin_slug(url) or "",
-        shape="clay",
-        full_name=full,
-        first_name=first,
-        last_name=last,
-        headline=_text(body, "headline"),
-        summary=normalize.clean_multiline(body.get("summary")),
+        **_identity(body, url, shape="clay", full_name_key="name"),
         location_name=_text(body, "location_name"),
         country=_text(body, "country"),
         connections=_count(body.get("connections")),
@@ -233,23 +241,13 @@ def _clay_profile(body: Row, url: str) -> ProfileRecord:
 
 def _proxycurl_profile(body: Row, url: str) -> ProfileRecord:
     """Extract a Proxycurl/EnrichLayer profile (``country`` is the alpha-2 code there)."""
-    first, last, full = normalize.person_name(
-        _str(body, "first_name"), _str(body, "last_name"), _str(body, "full_name")
-    )
     city, state, country = (
         _text(body, "city"),
         _text(body, "state"),
         _text(body, "country_full_name"),
     )
     return ProfileRecord(
-        linkedin_url=url,
-        slug=normalize.linkedin_slug(url) or "",
-        shape="proxycurl",
-        full_name=full,
-        first_name=first,
-        last_name=last,
-        headline=_text(body, "headline"),
-        summary=normalize.clean_multiline(body.get("summary")),
+        **_identity(body, url, shape="proxycurl", full_name_key="full_name"),
         location_name=_location_name(city, state, country),
         city=city,
         state=state,
@@ -264,18 +262,8 @@ def _proxycurl_profile(body: Row, url: str) -> ProfileRecord:
 
 def _pdl_profile(body: Row, url: str) -> ProfileRecord:
     """Extract a People Data Labs person (PDL lower-cases names and places)."""
-    first, last, full = normalize.person_name(
-        _str(body, "first_name"), _str(body, "last_name"), _str(body, "full_name")
-    )
     return ProfileRecord(
-        linkedin_url=url,
-        slug=normalize.linkedin_slug(url) or "",
-        shape="pdl",
-        full_name=full,
-        first_name=first,
-        last_name=last,
-        headline=_text(body, "headline"),
-        summary=normalize.clean_multiline(body.get("summary")),
+        **_identity(body, url, shape="pdl", full_name_key="full_name"),
         location_name=_text(body, "location_name"),
         city=_text(body, "location_locality"),
         state=_text(body, "location_region"),
