@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from gateway import cli_ops
-from gateway.cli_dlq import dlq_app, jobs_app
+from gateway.cli_dlq import cli_engine, database_url, dlq_app, jobs_app
 from schemas.settings import get_settings
 
 app = typer.Typer(
@@ -41,20 +41,12 @@ def _alembic_config(url: str) -> Any:
     return cfg
 
 
-def _database_url() -> str:
-    url = get_settings().database_url
-    if not url:
-        typer.echo("DATABASE_URL is not set (only `serve` starts an embedded database)", err=True)
-        raise typer.Exit(2)
-    return url
-
-
 @app.command()
 def migrate() -> None:
     """Apply database migrations (`alembic upgrade head`)."""
     from alembic import command
 
-    command.upgrade(_alembic_config(_database_url()), "head")
+    command.upgrade(_alembic_config(database_url()), "head")
     typer.echo("database is at head")
 
 
@@ -163,9 +155,7 @@ def worker(
 @contextmanager
 def _key_table(*, write: bool) -> Iterator[Any]:
     """A connection for the key commands (a transaction when `write`), closed afterwards."""
-    from pipeline import store
-
-    engine = store.make_engine(_database_url(), pool_size=1, application_name="hq-cli")
+    engine = cli_engine()
     try:
         with engine.begin() if write else engine.connect() as conn:
             yield conn

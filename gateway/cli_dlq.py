@@ -64,14 +64,20 @@ def _with_filters(command: Command) -> Command:
     return command
 
 
-def _engine() -> Any:
-    from pipeline import store
-
+def database_url() -> str:
+    """`DATABASE_URL`; exits 2 when it is not set (every command but `serve` needs it)."""
     url = get_settings().database_url
     if not url:
-        typer.echo("DATABASE_URL is not set", err=True)
+        typer.echo("DATABASE_URL is not set (only `serve` starts an embedded database)", err=True)
         raise typer.Exit(2)
-    return store.make_engine(url, pool_size=1, application_name="hq-cli")
+    return url
+
+
+def cli_engine() -> Any:
+    """A one-connection engine on `DATABASE_URL` for a command."""
+    from pipeline import store
+
+    return store.make_engine(database_url(), pool_size=1, application_name="hq-cli")
 
 
 def _echo_json(value: Any) -> None:
@@ -104,7 +110,7 @@ def dlq_list(
     from pipeline.store import deadletters
 
     where = _filter(**filters, replayed=replayed)
-    with _engine().connect() as conn:
+    with cli_engine().connect() as conn:
         items = deadletters.list_letters(conn, where=where, limit=limit, before_id=cursor)
         total = deadletters.count_letters(conn, where=where)
     more = str(items[-1]["id"]) if len(items) == limit else None
@@ -125,7 +131,7 @@ def dlq_show(letter_id: Annotated[int, typer.Argument(help="Dead letter id")]) -
     """Everything kept about one dead letter (JSON)."""
     from pipeline.store import deadletters
 
-    with _engine().connect() as conn:
+    with cli_engine().connect() as conn:
         letter = deadletters.load_letter(conn, letter_id=letter_id)
     if letter is None:
         typer.echo(f"no dead letter {letter_id}", err=True)
@@ -172,7 +178,7 @@ def _replay(request: ReplayRequest) -> Any:
     import workers  # noqa: F401  (sets up the broker and declares the actors)
     from workers import replay
 
-    return replay.replay_many(_engine(), dramatiq.get_broker(), request=request)
+    return replay.replay_many(cli_engine(), dramatiq.get_broker(), request=request)
 
 
 @jobs_app.command("show")
@@ -182,7 +188,7 @@ def jobs_show(
     """A job's status, stages and whole history (attempts, deaths, replays)."""
     from pipeline.store import ops
 
-    with _engine().connect() as conn:
+    with cli_engine().connect() as conn:
         job = ops.load_job(conn, job_id=_uuid(job_id))
     if job is None:
         typer.echo(f"no job {job_id} in the database (it may still be queued)", err=True)
