@@ -10,13 +10,16 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 import redis
+from sqlalchemy import Engine
 
+from pipeline import store
 from schemas.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,20 +120,50 @@ def settings(
     database_url: str, redis_url: str, namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
     """Settings for one test on real services, also exported so `get_settings()` agrees."""
+    with exported_env(
+        monkeypatch,
+        database_url=database_url,
+        redis_url=redis_url,
+        namespace=namespace,
+        backoff_ms=(50, 200),
+    ):
+        yield Settings()
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """An engine on the test's database, for setting up and checking rows."""
+    assert settings.database_url
+    eng = store.make_engine(settings.database_url, pool_size=2)
+    yield eng
+    eng.dispose()
+
+
+@contextmanager
+def exported_env(
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    database_url: str,
+    redis_url: str,
+    namespace: str,
+    backoff_ms: tuple[int, int],
+) -> Iterator[dict[str, str]]:
+    """The environment the app (and any worker it starts) runs a test with, exported with
+    the settings and engine caches cleared on the way in and out."""
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "HQ_ADMIN_API_KEY": ADMIN_KEY,
         "HQ_QUEUE_NAMESPACE": namespace,
-        "HQ_MIN_BACKOFF_MS": "50",
-        "HQ_MAX_BACKOFF_MS": "200",
+        "HQ_MIN_BACKOFF_MS": str(backoff_ms[0]),
+        "HQ_MAX_BACKOFF_MS": str(backoff_ms[1]),
         "HQ_MAX_RETRIES": "2",
         "HQ_DB_POOL_SIZE": "4",
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     _clear_caches()
-    yield Settings()
+    yield env
     _clear_caches()
 
 

@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from pipeline import store
 from schemas.settings import Settings
 from tests.conftest import ADMIN_KEY
 
@@ -39,14 +38,6 @@ def worker(client: TestClient) -> Iterator[dramatiq.Worker]:
     worker.start()
     yield worker
     worker.stop(timeout=10_000)
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    assert settings.database_url
-    eng = store.make_engine(settings.database_url, pool_size=2)
-    yield eng
-    eng.dispose()
 
 
 def wait_job(

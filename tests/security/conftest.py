@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 from starlette.routing import Mount, Route
 
 from gateway import auth, deps
-from pipeline import store
 from pipeline.store import keys
 from schemas.settings import Settings
 from tests.conftest import ADMIN_KEY
@@ -86,14 +85,6 @@ def anonymous(app: FastAPI) -> Iterator[TestClient]:
     """A client that sends no key unless a test adds one."""
     with TestClient(app) as client:
         yield client
-
-
-@pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
-    assert settings.database_url
-    eng = store.make_engine(settings.database_url, pool_size=2)
-    yield eng
-    eng.dispose()
 
 
 KeyFactory = Callable[..., tuple[int, str]]
