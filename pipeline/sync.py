@@ -7,9 +7,9 @@ so that a later reference update re-syncs the person.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RowMapping
 
 from pipeline import locations, titles
 from pipeline.reference import lookup_key
@@ -35,6 +35,14 @@ def sync_person(conn: Connection, *, profile: ProfileRecord, core: CoreRecord) -
     }
 
 
+Match = TypeVar("Match", LocationMatch, TitleMatch)
+
+
+def _stored(model: type[Match], row: RowMapping) -> Match:
+    """The match a reference row holds (its columns are named as the model's fields)."""
+    return model(**{field: row[field] for field in model.model_fields})
+
+
 def location_name(profile: ProfileRecord) -> str | None:
     """The free-text location the person gives, or one built from structured parts."""
     if profile.location_name:
@@ -48,12 +56,7 @@ def _sync_location(conn: Connection, person_id: int, profile: ProfileRecord) -> 
     key = lookup_key(name)
     row = reference.find_location(conn, location_key=key) if key else None
     if row is not None:
-        match = LocationMatch(
-            city=row["city"],
-            state=row["state"],
-            country=row["country"],
-            country_code=row["country_code"],
-        )
+        match = _stored(LocationMatch, row)
     else:
         match = _provider_location(profile) or locations.classify_location(name)
     people.upsert_person_location(
@@ -91,14 +94,7 @@ def _sync_title(conn: Connection, person_id: int, core: CoreRecord) -> bool:
     title = current_title(core)
     key = lookup_key(title)
     row = reference.find_job_title(conn, title_key=key) if key else None
-    if row is not None:
-        match = TitleMatch(
-            cleaned_job_title=row["cleaned_job_title"],
-            seniority_level=row["seniority_level"],
-            job_function=row["job_function"],
-        )
-    else:
-        match = titles.classify_title(title)
+    match = _stored(TitleMatch, row) if row is not None else titles.classify_title(title)
     people.upsert_person_job_title(
         conn,
         person_id=person_id,
