@@ -12,6 +12,7 @@ import itertools
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
@@ -124,13 +125,20 @@ def _valid_unicode_label(label: str) -> bool:
 
 def _host_labels(host: str) -> list[str] | None:
     """Validate a bare host name; return its normalised labels, or None if it is not a host."""
+    labels = _cached_host_labels(host)
+    return list(labels) if labels is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _cached_host_labels(host: str) -> tuple[str, ...] | None:
+    """`_host_labels`, remembered: the same few thousand hosts (IDNA is slow) recur."""
     host = _fold(host.translate(_DOTS)).removesuffix(".")
     if not host or len(host) > 253 or any(c.isspace() for c in host):
         return None
     labels = [_label(part) for part in host.split(".")]
     if len(labels) < 2 or any(part is None for part in labels):
         return None
-    valid = [part for part in labels if part is not None]
+    valid = tuple(part for part in labels if part is not None)
     return valid if len(valid[-1]) >= 2 and valid[-1].isalpha() else None
 
 
