@@ -8,16 +8,22 @@ holding such a value is an error that names the likely cause, an optional one is
 
 `bounds_problem` limits nesting, string and key sizes everywhere, raw provider payloads
 included (they are stored as received, so they are bounded but never linted), and rejects
-what PostgreSQL cannot store: NUL characters, lone surrogates and non-finite numbers.
+what PostgreSQL cannot store: NUL characters, lone surrogates and non-finite numbers. It
+first proves most bodies fine from their orjson encoding, at C speed; only a body that
+may have a problem is walked in Python, which finds the first one and names its path.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
+
+import orjson
 
 #: Cell texts Clay (or JavaScript behind it) sends for an empty cell; compared trimmed, lower-cased.
 MISSING_TEXT = frozenset({"", "null", "undefined", "none", "nan"})
@@ -33,6 +39,9 @@ MAX_STRING_CHARS = 100_000
 MAX_KEY_CHARS = 1_000
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: Keeps only a JSON text's brackets, as signed steps: +1 for `{` `[`, -1 for `}` `]`.
+_BRACKET_STEPS = bytes.maketrans(b"{[}]", b"\x01\x01\xff\xff")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"{[}]"))
 _GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _INTEGRAL_FLOAT = re.compile(r"[+-]?[0-9]+\.0*")
 
@@ -121,6 +130,8 @@ def _clean_known(value: Any, spec: FieldSpec | None) -> Any:
 
 def bounds_problem(data: object) -> LintError | None:
     """The first value over the size limits, or that PostgreSQL cannot store, as an error."""
+    if _plainly_within_bounds(data):
+        return None
     for path, value, depth, is_key in _walk(data):
         if depth > MAX_DEPTH:
             return LintError(path, f"is nested deeper than {MAX_DEPTH} levels")
@@ -128,6 +139,40 @@ def bounds_problem(data: object) -> LintError | None:
         if reason:
             return LintError(path, reason)
     return None
+
+
+def _plainly_within_bounds(data: object) -> bool:
+    """True when `data` surely has no bounds problem; False when it may have one.
+
+    Reads orjson's encoding, which refuses lone surrogates, non-string keys and very deep
+    nesting, escapes NUL as `\\u0000`, writes NaN and Infinity as `null` and spends at
+    least one byte on each character of a string. Every test errs towards False, which
+    only means that `bounds_problem` walks the value in Python.
+    """
+    try:
+        encoded = orjson.dumps(data)
+    except TypeError:  # orjson.JSONEncodeError included
+        return False
+    if b"\\u0000" in encoded:
+        return False
+    # Once escaped backslashes and quotes are masked, every '"' opens or closes a string.
+    parts = encoded.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')
+    texts, structure = parts[1::2], b"".join(parts[::2])
+    longest = max(map(len, texts), default=0)
+    if longest > MAX_STRING_CHARS or (longest > MAX_KEY_CHARS and _long_key(parts)):
+        return False
+    if b"null" in structure and orjson.loads(encoded) != data:  # a NaN or Infinity
+        return False
+    steps = array("b", structure.translate(_BRACKET_STEPS, _NOT_BRACKETS))
+    return max(accumulate(steps), default=0) <= MAX_DEPTH
+
+
+def _long_key(parts: list[bytes]) -> bool:
+    """Whether a string of an encoding split at its quotes is a key over the limit."""
+    return any(
+        len(text) > MAX_KEY_CHARS and after.startswith(b":")
+        for text, after in zip(parts[1::2], parts[2::2], strict=False)
+    )
 
 
 def _value_problem(value: object) -> str | None:

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from pipeline import normalize
@@ -16,6 +25,9 @@ from schemas.callbacks import CallbackFields
 
 #: The slug Clay's person-profile webhook uses unless a table says otherwise.
 DEFAULT_PERSON_WORKFLOW = "clay-person-profile"
+
+#: Validation context for a body the gateway accepted: skips the Clay lint and bounds walk.
+TRUSTED: Mapping[str, Any] = MappingProxyType({"trusted": True})
 
 
 class Inbound(BaseModel):
@@ -27,6 +39,10 @@ class Inbound(BaseModel):
     numbers are accepted for text fields and grouped or `.0` numbers for number fields.
     Values of `raw_fields` are provider data: stored as received, so never linted, but
     bounded in depth and size like the rest of the body.
+
+    A body the gateway already accepted (its `model_dump`) is validated again without the
+    lint and bounds walk with `Model.model_validate(body, context=TRUSTED)`; the fields'
+    own validators still run.
     """
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True, coerce_numbers_to_str=True)
@@ -36,8 +52,8 @@ class Inbound(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _lint_clay_values(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
+    def _lint_clay_values(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or is_trusted(info.context):
             return data
         try:
             if error := lint.bounds_problem(data):
@@ -45,6 +61,11 @@ class Inbound(BaseModel):
             return lint.clean_body(data, fields=_field_specs(cls), raw=cls.raw_fields)
         except lint.LintError as err:
             raise PydanticCustomError("clay_value", err.message, {"field": err.field}) from None
+
+
+def is_trusted(context: Any) -> bool:
+    """Whether a validation context marks the body as already accepted (see `TRUSTED`)."""
+    return isinstance(context, Mapping) and context.get("trusted") is True
 
 
 @cache

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import Field, ValidationError
 
@@ -198,3 +198,73 @@ def test_any_cell_value_gives_a_model_or_a_named_error(
         return
     assert lint.problem(lead.client_domain) is None
     assert lead.job_title is None or lint.problem(lead.job_title) is None
+
+
+def test_a_trusted_body_skips_the_lint_and_the_bounds_walk() -> None:
+    """Workers re-validate what the gateway accepted without linting it again."""
+    from schemas.webhooks import TRUSTED
+
+    body = {"raw_payload": {"bio": "x" * (lint.MAX_STRING_CHARS + 1)}, "job_title": "{{T}}"}
+    trusted = PersonProfileIngest.model_validate(body, context=TRUSTED)
+    assert trusted.raw_payload == body["raw_payload"]
+    assert trusted.model_extra == {"job_title": "{{T}}"}  # not linted away
+    assert Lead.model_validate({"client_domain": "null"}, context={"trusted": True})
+    with pytest.raises(ValidationError):  # the fields' own validators still run
+        PersonProfileIngest.model_validate({**body, "linkedin_url": "x"}, context=TRUSTED)
+    for context in (None, {}, {"trusted": "yes"}):
+        with pytest.raises(ValidationError):
+            PersonProfileIngest.model_validate(body, context=context)
+
+
+def test_a_trusted_gateway_dump_validates_to_the_same_model() -> None:
+    from schemas.webhooks import TRUSTED
+
+    body = {"client_domain": "acme.com", "job_title": "{{T}}", "company_size": "2,000", "x": "y"}
+    once = Lead.model_validate(body)
+    assert Lead.model_validate(once.model_dump(mode="json", by_alias=True), context=TRUSTED) == once
+
+
+#: JSON-like values with every kind of bounds problem, for limits shrunk to small sizes.
+_SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),  # NaN and ±Infinity included
+    st.text(alphabet=st.sampled_from('ab"\\{}[]:,\x00\ud800é\u2028'), max_size=8),
+)
+_KEY = st.text(alphabet=st.sampled_from('k"\\:{\x00\ud800é'), max_size=6)
+_JSONISH = st.recursive(
+    _SCALAR,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEY, inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400)
+@given(data=_JSONISH)
+@example(data={"kkkkk": 1})
+@example(data={"a": "b\x00"})
+@example(data={"a\x00": "b"})
+@example(data=[[[[1]]]])
+@example(data={"a": [1, None, math.nan]})
+@example(data=["x" * 7])
+@example(data={'k\\"k"': 1})
+def test_the_fast_bounds_check_never_passes_what_the_walk_refuses(data: object) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lint, "MAX_DEPTH", 3)
+        patch.setattr(lint, "MAX_STRING_CHARS", 6)
+        patch.setattr(lint, "MAX_KEY_CHARS", 4)
+        walked = next(
+            (
+                (path, depth)
+                for path, value, depth, is_key in lint._walk(data)
+                if depth > lint.MAX_DEPTH
+                or (lint._key_problem(value) if is_key else lint._value_problem(value))
+            ),
+            None,
+        )
+        if lint._plainly_within_bounds(data):
+            assert walked is None
+        problem = lint.bounds_problem(data)
+        assert (problem is None) == (walked is None)
+        assert problem is None or walked is None or problem.field == walked[0]
