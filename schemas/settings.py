@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     hq_admin_api_key: SecretStr | None = Field(default=None, description="Bootstrap admin key")
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="HQ_DATA_DIR")
     lookup_wait_ms: int = Field(default=2000, alias="HQ_LOOKUP_WAIT_MS", ge=10)
+    lookup_max_waits: int = Field(
+        default=64,
+        alias="HQ_LOOKUP_MAX_WAITS",
+        ge=1,
+        description="Lookups one gateway process waits on at once, each on a Redis connection"
+        " of a pool of this size kept apart from enqueues; more answer 202 {job_id} at once",
+    )
     max_retries: int = Field(default=8, alias="HQ_MAX_RETRIES", ge=0)
     min_backoff_ms: int = Field(default=500, alias="HQ_MIN_BACKOFF_MS", ge=1)
     max_backoff_ms: int = Field(default=300_000, alias="HQ_MAX_BACKOFF_MS", ge=1)
@@ -41,7 +48,29 @@ class Settings(BaseSettings):
         description="Commands per million that run the broker's requeue of dead workers' messages",
     )
     poll_ms: int = Field(
-        default=50, alias="HQ_POLL_MS", ge=5, description="Longest idle poll of an empty queue"
+        default=50,
+        alias="HQ_POLL_MS",
+        ge=5,
+        description="Longest idle poll of an empty stage queue (ms): latency a quiet stage adds",
+    )
+    lookup_poll_ms: int = Field(
+        default=3,
+        alias="HQ_LOOKUP_POLL_MS",
+        ge=1,
+        description="Longest idle poll of the `lookups` queue (ms); a gateway request waits on it",
+    )
+    delay_poll_ms: int = Field(
+        default=1000,
+        alias="HQ_DELAY_POLL_MS",
+        ge=5,
+        description="Longest idle poll of a delay queue (`*.DQ`: retries; ms); a retry may run"
+        " this much after its backoff",
+    )
+    worker_skip_queues: str = Field(
+        default="",
+        alias="HQ_WORKER_SKIP_QUEUES",
+        description="Comma-separated queues a `dramatiq workers` process leaves to others"
+        " (the Procfile's `worker` skips `lookups`, which its `lookups` process serves)",
     )
     db_pool_size: int = Field(default=8, alias="HQ_DB_POOL_SIZE", ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, alias="HQ_MAX_BODY_BYTES", ge=1024)

@@ -34,6 +34,7 @@ from pipeline import store
 from schemas.settings import Settings, get_settings
 from workers import callbacks, encoder, observe
 from workers.middleware import Tracking
+from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, skip_list
 from workers.retry_policy import GuardedRetries
 
 #: A stage that runs longer than this is interrupted and retried.
@@ -79,12 +80,18 @@ def embedded_redis() -> Any:
     return fakeredis.FakeRedis(server=embedded_server())
 
 
-def async_redis_client(settings: Settings) -> Any:
-    """The asyncio client the gateway uses, on the same server as `redis_client`."""
+def async_redis_client(settings: Settings, *, max_connections: int | None = None) -> Any:
+    """An asyncio client for the gateway, on the same server as `redis_client`.
+
+    `max_connections` bounds its pool (redis-py's default is 100); past it a command raises
+    `redis.exceptions.MaxConnectionsError`.
+    """
     if settings.redis_url:
         import redis.asyncio
 
-        return redis.asyncio.Redis.from_url(settings.redis_url, health_check_interval=30)
+        return redis.asyncio.Redis.from_url(
+            settings.redis_url, health_check_interval=30, max_connections=max_connections
+        )
     import fakeredis
 
     return fakeredis.FakeAsyncRedis(server=embedded_server())
@@ -93,10 +100,10 @@ def async_redis_client(settings: Settings) -> Any:
 class HqRedisBroker(RedisBroker):
     """RedisBroker that polls fast, rides out Redis outages and can run maintenance on demand.
 
-    - Idle consumers poll at most every `poll_ms`. Dramatiq's Redis consumer backs off
-      exponentially up to the worker timeout (1 s by default, not settable from `dramatiq
-      workers`) when a queue is empty, which adds up to a second per stage to a quiet chain
-      and ruins lookup latency.
+    - Idle consumers poll at most every `polls.for_queue(queue)` ms. Dramatiq's Redis
+      consumer backs off exponentially up to the worker timeout (1 s by default, not
+      settable from `dramatiq workers`) when a queue is empty, which adds up to a second per
+      stage to a quiet chain and ruins lookup latency; delay queues keep a slow poll.
     - Every broker command retries for up to `patience_ms` while Redis is unreachable, and
       after such an outage the worker takes a new id (`new_identity`).
     - `maintain()` requeues the messages of workers whose heartbeat is older than the
@@ -104,15 +111,23 @@ class HqRedisBroker(RedisBroker):
       commands, and only for the queue each command touches).
     """
 
-    def __init__(self, *, poll_ms: int, patience_ms: int = REDIS_PATIENCE_MS, **options: Any):
+    def __init__(
+        self,
+        *,
+        poll_ms: int | PollIntervals,
+        patience_ms: int = REDIS_PATIENCE_MS,
+        **options: Any,
+    ):
         super().__init__(**options)
-        self.poll_ms = poll_ms
+        self.polls = (
+            poll_ms if isinstance(poll_ms, PollIntervals) else PollIntervals(poll_ms, poll_ms)
+        )
         self.patience_ms = patience_ms
         self._identity_lock = threading.Lock()
         self._identity_since = 0.0
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
-        return super().consume(queue_name, prefetch, min(timeout, self.poll_ms))
+        return super().consume(queue_name, prefetch, min(timeout, self.polls.for_queue(queue_name)))
 
     def maintain(self) -> None:
         """One maintenance pass over every declared queue and delay queue (also a heartbeat)."""
@@ -212,7 +227,7 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> Re
     encoder.install()
     client = client if client is not None else redis_client(settings)
     broker = HqRedisBroker(
-        poll_ms=settings.poll_ms,
+        poll_ms=poll_intervals(settings),
         client=client,
         namespace=settings.queue_namespace,
         heartbeat_timeout=settings.heartbeat_timeout_ms,
@@ -244,7 +259,17 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> Re
     broker.add_middleware(observe.StageMetrics(), before=GuardedRetries)
     broker.add_middleware(observe.LogSetup(log_format=settings.log_format))
     broker.add_middleware(observe.Warmup())
+    broker.add_middleware(SkipQueues(skip_list(settings.worker_skip_queues)))
     return broker
+
+
+def poll_intervals(settings: Settings) -> PollIntervals:
+    """Idle polls from settings: fast on the lookup queue, slow on delay queues."""
+    return PollIntervals(
+        stage_ms=settings.poll_ms,
+        delay_ms=settings.delay_poll_ms,
+        queue_ms={LOOKUP_QUEUE: settings.lookup_poll_ms},
+    )
 
 
 def setup_broker(settings: Settings | None = None, *, client: Any = None) -> RedisBroker:

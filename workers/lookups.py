@@ -1,7 +1,8 @@
 """Actors for the reference tables: lookups, updates and backfills.
 
-Lookups keep their answer in the result backend (`store_results=True`), where the gateway
-waits for it, and also complete their job so `GET /jobs/{id}` shows it after a timeout.
+Lookups share the fast-polled `lookups` queue, keep their answer in the result backend
+(`store_results=True`), where the gateway waits for it, and also complete their job so
+`GET /jobs/{id}` shows it after a timeout.
 `update_reference` writes one reference row, brings people already matched on that key up
 to date in the same transaction, then re-syncs the people still unmatched on it.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import dramatiq
+from sqlalchemy import Connection, RowMapping
 
 from pipeline import lookups
 from pipeline.reference import lookup_key
@@ -27,6 +30,7 @@ from schemas.reference_api import (
 from workers import stages
 from workers.broker import get_engine
 from workers.middleware import complete_job
+from workers.queues import LOOKUP_QUEUE
 from workers.stages import PERMANENT
 
 #: How many re-sync job ids an update's result lists (the count is always complete).
@@ -36,40 +40,43 @@ LISTED_RESYNC_JOBS = 100
 BACKFILL_TIME_LIMIT_MS = 30 * 60 * 1000
 
 
-@dramatiq.actor(
-    queue_name="lookup_job_title",
-    store_results=True,
-    throws=PERMANENT,
-    job_kind="job_title_lookup",
-    stage_seq=1,
-)
+#: What both lookup actors share: one fast-polled queue, the result kept for the gateway.
+_LOOKUP_OPTIONS: dict[str, Any] = {
+    "queue_name": LOOKUP_QUEUE,
+    "store_results": True,
+    "throws": PERMANENT,
+    "stage_seq": 1,
+}
+
+
+@dramatiq.actor(job_kind="job_title_lookup", **_LOOKUP_OPTIONS)
 def lookup_job_title(job_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Answer a job-title lookup from `reference.job_title_lookup`, else with a suggestion."""
-    request = JobTitleLookup.model_validate(body)
-    key = lookup_key(request.job_title)
-    with get_engine().connect() as conn:
-        row = reference.find_job_title(conn, title_key=key) if key else None
-    answer = lookups.title_answer(request.job_title, row)
-    complete_job(answer)
-    return answer
+    text = JobTitleLookup.model_validate(body).job_title
+    return _look_up(text, reference.find_job_title, lookups.title_answer)
 
 
-@dramatiq.actor(
-    queue_name="lookup_location",
-    store_results=True,
-    throws=PERMANENT,
-    job_kind="location_lookup",
-    stage_seq=1,
-)
+@dramatiq.actor(job_kind="location_lookup", **_LOOKUP_OPTIONS)
 def lookup_location(job_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Answer a location lookup from `reference.location_lookup`, else with a suggestion."""
-    request = LocationLookup.model_validate(body)
-    key = lookup_key(request.location_name)
-    with get_engine().connect() as conn:
-        row = reference.find_location(conn, location_key=key) if key else None
-    answer = lookups.location_answer(request.location_name, row)
-    complete_job(answer)
-    return answer
+    text = LocationLookup.model_validate(body).location_name
+    return _look_up(text, reference.find_location, lookups.location_answer)
+
+
+def _look_up(
+    text: str,
+    find: Callable[[Connection, str], RowMapping | None],
+    answer: Callable[[str, RowMapping | None], dict[str, Any]],
+) -> dict[str, Any]:
+    """One indexed read (autocommit: a single round trip), then the answer for `text`."""
+    key = lookup_key(text)
+    row = None
+    if key:
+        with reference.single_reads(get_engine()).connect() as conn:
+            row = find(conn, key)
+    result = answer(text, row)
+    complete_job(result)
+    return result
 
 
 @dramatiq.actor(
