@@ -42,11 +42,20 @@ def build_services(settings: Settings) -> Services:
     )
     broker = worker_broker.setup_broker(settings)
     client = worker_broker.async_redis_client(settings)
+    # Lookup waits block a connection each: a pool of their own, so they never starve enqueues.
+    waits = worker_broker.async_redis_client(settings, max_connections=settings.lookup_max_waits)
+    enqueuer = Enqueuer(
+        broker,
+        client,
+        namespace=settings.queue_namespace,
+        waits=waits,
+        max_waits=settings.lookup_max_waits,
+    )
     admin = settings.hq_admin_api_key.get_secret_value() if settings.hq_admin_api_key else None
     return Services(
         settings=settings,
         engine=engine,
-        enqueuer=Enqueuer(broker, client, namespace=settings.queue_namespace),
+        enqueuer=enqueuer,
         auth=Authenticator(admin_key=admin, engine=engine),
         redis=client,
     )
@@ -60,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await services.redis.aclose()
+        await services.enqueuer.waits.aclose()
         services.engine.dispose()
 
     app = FastAPI(title="hq-ingest", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)

@@ -21,9 +21,13 @@ import orjson
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.results import ResultFailure
 from redis.asyncio import Redis
+from redis.exceptions import MaxConnectionsError
 
 #: dramatiq's enqueue/fetch/ack script, read from the installed package so both sides agree.
 DISPATCH_LUA = (Path(dramatiq.__file__).parent / "brokers" / "redis" / "dispatch.lua").read_text()
+
+#: Most result waits one gateway process runs at once (`HQ_LOOKUP_MAX_WAITS` sets it).
+DEFAULT_MAX_WAITS = 64
 
 #: Lua max stack dramatiq would compute; unused by the "enqueue" command but part of the args.
 _UNUSED_MAX_UNPACK = 1000
@@ -74,12 +78,28 @@ class Intake:
 
 
 class Enqueuer:
-    """Sends actor messages and waits on lookup results without blocking the event loop."""
+    """Sends actor messages and waits on lookup results without blocking the event loop.
 
-    def __init__(self, broker: RedisBroker, client: Redis, *, namespace: str) -> None:
+    Result waits hold a Redis connection each for up to the whole wait, so they run on
+    `waits`, a client of their own with at most `max_waits` connections: a burst of slow
+    lookups then answers 202 sooner, and never takes the connections enqueues need.
+    """
+
+    def __init__(
+        self,
+        broker: RedisBroker,
+        client: Redis,
+        *,
+        namespace: str,
+        waits: Redis | None = None,
+        max_waits: int = DEFAULT_MAX_WAITS,
+    ) -> None:
         self.broker = broker
         self.client = client
         self.namespace = namespace
+        self.waits = waits if waits is not None else client
+        self.max_waits = max_waits
+        self._waiting = 0
         self._dispatch = client.register_script(DISPATCH_LUA)
         self._accept = client.register_script(ACCEPT_LUA)
 
@@ -147,14 +167,23 @@ class Enqueuer:
         """The actor's result within `timeout_ms`, else raise `TimeoutError`.
 
         Reads the key dramatiq's RedisBackend writes, with a float BLMOVE timeout (the
-        backend's own blocking get rounds down to whole seconds).
+        backend's own blocking get rounds down to whole seconds). With `max_waits` waits
+        already running it raises `TimeoutError` at once: the job is queued all the same.
         """
         from workers.broker import result_backend
 
+        if self._waiting >= self.max_waits:
+            raise TimeoutError(message.message_id)
         backend = result_backend(self.broker)
         key = backend.build_message_key(message)
         timeout: Any = timeout_ms / 1000  # Redis ≥ 6 takes fractional seconds
-        data = await self.client.blmove(key, key, timeout, "RIGHT", "LEFT")
+        self._waiting += 1
+        try:
+            data = await self.waits.blmove(key, key, timeout, "RIGHT", "LEFT")
+        except MaxConnectionsError:  # the wait pool is full: same as no answer in time
+            raise TimeoutError(message.message_id) from None
+        finally:
+            self._waiting -= 1
         if data is None:
             raise TimeoutError(message.message_id)
         result = backend.unwrap_result(backend.encoder.decode(data))
