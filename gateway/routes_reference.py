@@ -16,6 +16,7 @@ import dramatiq
 from dramatiq.results import ResultFailure
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from gateway.deps import AdminDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
@@ -115,12 +116,40 @@ async def _admin_job(
     )
 
 
+async def _update(
+    request: Request,
+    services: Services,
+    principal: AdminDep,
+    idempotency: str | None,
+    *,
+    kind: str,
+    payload: BaseModel,
+) -> JobAccepted:
+    """Queue `update_reference` for one title or location; only the fields sent change."""
+    changes = payload.model_dump(mode="json", exclude_unset=True)
+    return await _admin_job(
+        request,
+        services,
+        principal,
+        actor=lookups.update_reference,
+        kind="reference_update",
+        body={"kind": kind, "update": changes},
+        idempotency=idempotency,
+    )
+
+
+#: Route options every admin job shares: 202 with the job to poll, 403 for other keys.
+_ADMIN_JOB: dict[str, Any] = {
+    "status_code": 202,
+    "response_model": JobAccepted,
+    "responses": _ADMIN_ONLY,
+}
+
+
 @router.post(
     "/run/reference/job-title/update",
-    status_code=202,
-    response_model=JobAccepted,
-    responses=_ADMIN_ONLY,
     summary="Set a job title's reference values; fields left out keep theirs",
+    **_ADMIN_JOB,
 )
 async def update_job_title(
     request: Request,
@@ -130,24 +159,15 @@ async def update_job_title(
     idempotency: IdempotencyKey = None,
 ) -> JobAccepted:
     """Applied by `update_reference`; people unmatched on this title are then re-synced."""
-    body = {"kind": "job_title", "update": payload.model_dump(mode="json", exclude_unset=True)}
-    return await _admin_job(
-        request,
-        services,
-        principal,
-        actor=lookups.update_reference,
-        kind="reference_update",
-        body=body,
-        idempotency=idempotency,
+    return await _update(
+        request, services, principal, idempotency, kind="job_title", payload=payload
     )
 
 
 @router.post(
     "/run/reference/location/update",
-    status_code=202,
-    response_model=JobAccepted,
-    responses=_ADMIN_ONLY,
     summary="Set a location's reference values; fields left out keep theirs",
+    **_ADMIN_JOB,
 )
 async def update_location(
     request: Request,
@@ -157,15 +177,8 @@ async def update_location(
     idempotency: IdempotencyKey = None,
 ) -> JobAccepted:
     """Applied by `update_reference`; people unmatched on this location are then re-synced."""
-    body = {"kind": "location", "update": payload.model_dump(mode="json", exclude_unset=True)}
-    return await _admin_job(
-        request,
-        services,
-        principal,
-        actor=lookups.update_reference,
-        kind="reference_update",
-        body=body,
-        idempotency=idempotency,
+    return await _update(
+        request, services, principal, idempotency, kind="location", payload=payload
     )
 
 
