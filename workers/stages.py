@@ -17,7 +17,7 @@ from pipeline import derive, extract, sync
 from pipeline.errors import PermanentError
 from pipeline.reference import describe_workflow
 from pipeline.store import people, reference
-from schemas.webhooks import PersonProfileIngest
+from schemas.webhooks import TRUSTED, PersonProfileIngest
 from workers.broker import get_engine
 from workers.middleware import complete_job
 
@@ -30,8 +30,12 @@ _known_slugs: set[tuple[str, str]] = set()
 
 @dramatiq.actor(queue_name="store_raw", throws=PERMANENT, job_kind="person_profile", stage_seq=1)
 def store_raw(job_id: str, body: dict[str, Any]) -> None:
-    """Keep the webhook body exactly as received, then hand it to `extract_profile`."""
-    request = PersonProfileIngest.model_validate(body)
+    """Keep the webhook body exactly as received, then hand it to `extract_profile`.
+
+    The body is the gateway's `model_dump` of an accepted request: validated again (the
+    fields' own rules), but not linted and bounds-walked a second time.
+    """
+    request = PersonProfileIngest.model_validate(body, context=TRUSTED)
     _register(request.workflow_slug)
     with get_engine().begin() as conn:
         raw_id = people.insert_person_payload(
