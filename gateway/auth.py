@@ -4,8 +4,9 @@ A key arrives as `Authorization: Bearer <key>` or `X-API-Key: <key>`. The bootst
 key comes from `HQ_ADMIN_API_KEY`; other keys are created with `hq-ingest keys create` and
 live in `ops.api_keys` only as the SHA-256 of a 256-bit random token, each either admin or
 scoped to one client_domain. Keys are compared as digests in constant time and never logged
-or stored in plain text. `gateway.security.Guard` calls `Authenticator.verify` before a
-request reaches any route, so a route cannot forget to authenticate.
+or stored in plain text. `gateway.security.Guard` authenticates every request before it
+reaches any route, so a route cannot forget to: on the event loop when the admin key or a
+cached verdict decides (`verify_known`), in a thread when the key table must be read.
 """
 
 from __future__ import annotations
@@ -118,7 +119,21 @@ class Authenticator:
         self._lock = threading.Lock()
 
     def verify(self, key: str | None) -> Principal:
-        """The principal for `key`, or 401 (503 when the key table cannot be read)."""
+        """The principal for `key`, or 401 (503 when the key table cannot be read).
+
+        May read the key table: call it in a thread, after `verify_known` returned None.
+        """
+        known = self.verify_known(key)
+        if known is not None:
+            return known
+        assert key is not None  # verify_known refuses a missing key
+        return self._verdict(self._lookup(hash_key(key)))
+
+    def verify_known(self, key: str | None) -> Principal | None:
+        """`verify` without the database, so without blocking: the principal, or 401, when
+        the admin key, the key's shape or a cached verdict decides; None when only the key
+        table can (then call `verify` in a thread).
+        """
         if not key:
             raise ApiError(
                 401,
@@ -130,22 +145,35 @@ class Authenticator:
         digest = hash_key(key)
         if self._admin_digest and hmac.compare_digest(digest, self._admin_digest):
             return Principal(key_id=None, name="admin (env)", is_admin=True, client_domain=None)
-        principal = self._lookup(digest) if KEY_FORMAT.fullmatch(key) else None
-        if principal is None:
+        if not KEY_FORMAT.fullmatch(key):
             raise ApiError(401, "invalid or revoked API key", headers=_CHALLENGE)
-        return principal
+        cached = self._cached(digest)
+        return None if cached is None else self._verdict(cached[0])
 
     def forget(self) -> None:
         """Drop every cached verdict (a revocation then takes effect at once)."""
         with self._lock:
             self._cache.clear()
 
-    def _lookup(self, digest: str) -> Principal | None:
-        now = time.monotonic()
+    @staticmethod
+    def _verdict(principal: Principal | None) -> Principal:
+        if principal is None:
+            raise ApiError(401, "invalid or revoked API key", headers=_CHALLENGE)
+        return principal
+
+    def _cached(self, digest: str) -> tuple[Principal | None] | None:
+        """The verdict on `digest` while it is fresh (a 1-tuple, as the verdict may be None)."""
         with self._lock:
             cached = self._cache.get(digest)
-        if cached and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
+        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return (cached[1],)
+        return None
+
+    def _lookup(self, digest: str) -> Principal | None:
+        cached = self._cached(digest)
+        if cached is not None:
+            return cached[0]
+        now = time.monotonic()
         principal = None
         if self.engine is not None:
             try:

@@ -167,6 +167,43 @@ def test_malformed_keys_never_reach_the_database() -> None:
             authenticator.verify(key)
 
 
+def test_only_an_unknown_key_needs_the_key_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`verify_known` decides on the event loop; None sends the caller to a thread."""
+    looked_up: list[str] = []
+    authenticator = auth.Authenticator(admin_key="a", engine=None)
+    real_lookup = authenticator._lookup
+
+    def counting(digest: str) -> Any:
+        looked_up.append(digest)
+        return real_lookup(digest)
+
+    monkeypatch.setattr(authenticator, "_lookup", counting)
+    admin = authenticator.verify_known("a")
+    assert admin is not None and admin.is_admin
+    for bad in [None, "", "x", "hq_short"]:
+        with pytest.raises(Exception, match="API key"):
+            authenticator.verify_known(bad)
+    unknown = auth.generate_key()
+    assert authenticator.verify_known(unknown) is None
+    with pytest.raises(Exception, match="invalid"):
+        authenticator.verify(unknown)
+    with pytest.raises(Exception, match="invalid"):  # the cached verdict, without a look-up
+        authenticator.verify_known(unknown)
+    assert len(looked_up) == 1
+    monkeypatch.setattr(auth, "CACHE_SECONDS", 0.0)
+    assert authenticator.verify_known(unknown) is None  # expired: ask the table again
+
+
+def test_a_created_key_is_verified_from_the_cache_after_its_first_use(
+    make_key: KeyFactory, engine: Engine
+) -> None:
+    _key_id, key = make_key()
+    authenticator = auth.Authenticator(admin_key=None, engine=engine)
+    assert authenticator.verify_known(key) is None
+    first = authenticator.verify(key)
+    assert authenticator.verify_known(key) == first
+
+
 # --- scope --------------------------------------------------------------------------------
 
 
