@@ -101,10 +101,18 @@ def trimmer(redis_url: str, namespace: str) -> Iterator[None]:
         client.close()
 
 
-def _measure(
-    app: str, service_env: dict[str, str], args: argparse.Namespace, *, generator: str, tag: str
-) -> load.LoadResult:
-    with env.server(APPS[app], env=service_env, name=f"accept-{app}") as (port, pid):
+@contextmanager
+def _warm_server(
+    app: str,
+    service_env: dict[str, str],
+    args: argparse.Namespace,
+    *,
+    generator: str,
+    name: str,
+    tag: str,
+) -> Iterator[tuple[int, int]]:
+    """`app` served as `name` with its queue trimmed, after 2 s of warm-up load; (port, pid)."""
+    with env.server(APPS[app], env=service_env, name=name) as (port, pid):
         with trimmer(service_env["REDIS_URL"], service_env["HQ_QUEUE_NAMESPACE"]):
             drive(
                 port,
@@ -113,15 +121,24 @@ def _measure(
                 seconds=2,
                 tag=f"{tag}-warm",
             )
-            before = _cpu(pid)
-            result = drive(
-                port,
-                generator=generator,
-                connections=args.accept_connections,
-                seconds=args.accept_seconds,
-                tag=tag,
-            )
-            result.cpu_seconds = _cpu(pid) - before
+            yield port, pid
+
+
+def _measure(
+    app: str, service_env: dict[str, str], args: argparse.Namespace, *, generator: str, tag: str
+) -> load.LoadResult:
+    name = f"accept-{app}"
+    server = _warm_server(app, service_env, args, generator=generator, name=name, tag=tag)
+    with server as (port, pid):
+        before = _cpu(pid)
+        result = drive(
+            port,
+            generator=generator,
+            connections=args.accept_connections,
+            seconds=args.accept_seconds,
+            tag=tag,
+        )
+        result.cpu_seconds = _cpu(pid) - before
     print(
         f"    {app:7s} {generator}: {result.throughput:8.1f} req/s  p50 "
         f"{result.percentile_ms(0.5):6.1f} ms  p99 {result.percentile_ms(0.99):6.1f} ms  "
@@ -144,23 +161,17 @@ def _cpu_ms(result: load.LoadResult) -> float:
 def _profile(service_env: dict[str, str], args: argparse.Namespace, generator: str) -> None:
     """Load the gateway once more under py-spy and print where its time goes."""
     out = Path(args.profile_dir)
-    with env.server(APPS["gateway"], env=service_env, name="accept-profiled") as (port, pid):
-        with trimmer(service_env["REDIS_URL"], service_env["HQ_QUEUE_NAMESPACE"]):
-            drive(
-                port,
-                generator=generator,
-                connections=args.accept_connections,
-                seconds=2,
-                tag="profile-warm",
-            )
-            with profiling.record(pid, out / "accept", seconds=args.accept_seconds):
-                drive(
-                    port,
-                    generator=generator,
-                    connections=args.accept_connections,
-                    seconds=args.accept_seconds,
-                    tag="profile",
-                )
+    server = _warm_server(
+        "gateway", service_env, args, generator=generator, name="accept-profiled", tag="profile"
+    )
+    with server as (port, pid), profiling.record(pid, out / "accept", seconds=args.accept_seconds):
+        drive(
+            port,
+            generator=generator,
+            connections=args.accept_connections,
+            seconds=args.accept_seconds,
+            tag="profile",
+        )
 
 
 def run(args: argparse.Namespace) -> list[Figure]:
