@@ -38,6 +38,27 @@ def fixtures_dir() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "fixtures"
 
 
+#: Why a test that needs the shared fixtures did not run.
+MISSING_FIXTURES = "shared fixtures not found: set HQ_FIXTURES_DIR or check out ../shared/fixtures"
+
+
+def shared_fixtures(needed: str) -> Path | None:
+    """The shared fixtures folder when it holds the file `needed`, else None."""
+    path = fixtures_dir()
+    return path if (path / needed).is_file() else None
+
+
+def fixture_params(name: str, *, id_key: str) -> list[Any]:
+    """One pytest param per item of the shared fixture file `name` (ids from `id_key`), or
+    one skipped param when the file is missing."""
+    path = shared_fixtures(name)
+    if path is None:
+        skip = pytest.mark.skip(reason=MISSING_FIXTURES)
+        return [pytest.param(None, marks=skip, id="no-fixtures")]
+    items = json.loads((path / name).read_text(encoding="utf-8"))["items"]
+    return [pytest.param(item, id=item[id_key]) for item in items]
+
+
 def load_fixture(name: str) -> Any:
     path = fixtures_dir() / name
     if not path.exists():

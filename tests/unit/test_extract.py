@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import unicodedata
 from datetime import UTC, date, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,30 +20,14 @@ from pipeline.derive import derive_core
 from pipeline.errors import InvalidPayloadError, PermanentError, UnknownShapeError
 from pipeline.extract import detect_shape, extract_profile
 from schemas.records import CoreRecord, ProfileRecord
+from tests.conftest import MISSING_FIXTURES, fixture_params, shared_fixtures
 
-
-def fixtures_dir() -> Path | None:
-    """The shared fixtures: ``$HQ_FIXTURES_DIR``, else ``../shared/fixtures`` beside the repo."""
-    configured = os.environ.get("HQ_FIXTURES_DIR")
-    root = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    path = Path(configured) if configured else root
-    return path if (path / "expected.json").is_file() else None
-
-
-FIXTURES = fixtures_dir()
-MISSING = "shared fixtures not found: set HQ_FIXTURES_DIR or check out ../shared/fixtures"
+FIXTURES = shared_fixtures("expected.json")
 
 
 def _load(name: str) -> Any:
     assert FIXTURES is not None
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def _items() -> list[Any]:
-    """One pytest param per expected.json item, or one skipped param if fixtures are missing."""
-    if FIXTURES is None:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="no-fixtures")]
-    return [pytest.param(item, id=item["file"]) for item in _load("expected.json")["items"]]
 
 
 @cache
@@ -93,7 +75,7 @@ CHECKED_KEYS = {
     "headline",
     "checks",
 }
-ITEMS = _items()
+ITEMS = fixture_params("expected.json", id_key="file")
 
 
 @pytest.mark.parametrize("item", ITEMS)
@@ -101,7 +83,7 @@ def test_fixture_items_carry_only_fields_this_suite_checks(item: dict[str, Any])
     assert set(item) <= CHECKED_KEYS, f"unchecked expected.json fields: {set(item) - CHECKED_KEYS}"
 
 
-@pytest.mark.skipif(FIXTURES is None, reason=MISSING)
+@pytest.mark.skipif(FIXTURES is None, reason=MISSING_FIXTURES)
 def test_every_payload_has_an_expected_item() -> None:
     assert FIXTURES is not None
     files = {path.name for path in (FIXTURES / "payloads").glob("*.json")}
@@ -218,13 +200,13 @@ def test_fixture_extraction_is_deterministic(item: dict[str, Any]) -> None:
     assert extract_profile(raw, linkedin_url=first.linkedin_url) == first
 
 
-@pytest.mark.skipif(FIXTURES is None, reason=MISSING)
+@pytest.mark.skipif(FIXTURES is None, reason=MISSING_FIXTURES)
 def test_clay_refresh_time_is_read_as_utc() -> None:
     profile, _ = _extracted("clay_a.json")
     assert profile.refreshed_at == datetime(2026, 2, 17, 8, 41, 52, 604000, tzinfo=UTC)
 
 
-@pytest.mark.skipif(FIXTURES is None, reason=MISSING)
+@pytest.mark.skipif(FIXTURES is None, reason=MISSING_FIXTURES)
 def test_clay_present_end_is_stored_as_null() -> None:
     profile, _ = _extracted("clay_a.json")
     current = profile.experiences[0]
@@ -232,7 +214,7 @@ def test_clay_present_end_is_stored_as_null() -> None:
     assert current.start is not None and current.start.precision == "unknown"
 
 
-@pytest.mark.skipif(FIXTURES is None, reason=MISSING)
+@pytest.mark.skipif(FIXTURES is None, reason=MISSING_FIXTURES)
 def test_pdl_title_object_fields() -> None:
     profile, _ = _extracted("pdl_a.json")
     row = profile.experiences[1]
@@ -245,7 +227,7 @@ def test_pdl_title_object_fields() -> None:
     assert row.company_linkedin_url == "https://www.linkedin.com/company/tallisferry"
 
 
-@pytest.mark.skipif(FIXTURES is None, reason=MISSING)
+@pytest.mark.skipif(FIXTURES is None, reason=MISSING_FIXTURES)
 def test_partly_dated_education_is_kept() -> None:
     profile, _ = _extracted("proxycurl_b.json")
     school = profile.educations[1]

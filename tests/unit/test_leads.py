@@ -6,9 +6,7 @@ Every lead in the shared ``leads/`` folder must match ``leads_expected.json``.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -16,34 +14,16 @@ import pytest
 
 from pipeline.errors import InvalidPayloadError
 from pipeline.leads import normalize_lead
+from tests.conftest import fixture_params, shared_fixtures
 
-MISSING = "shared fixtures not found: set HQ_FIXTURES_DIR or check out ../shared/fixtures"
-
-
-def fixtures_dir() -> Path | None:
-    """The shared fixtures: ``$HQ_FIXTURES_DIR``, else ``../shared/fixtures`` beside the repo."""
-    configured = os.environ.get("HQ_FIXTURES_DIR")
-    path = Path(configured) if configured else Path(__file__).resolve().parents[2].parent
-    path = path if configured else path / "shared" / "fixtures"
-    return path if (path / "leads_expected.json").is_file() else None
-
-
-FIXTURES = fixtures_dir()
-
-
-def _expected() -> list[Any]:
-    """One pytest param per expected lead, or one skipped param when fixtures are missing."""
-    if FIXTURES is None:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="no-fixtures")]
-    items = json.loads((FIXTURES / "leads_expected.json").read_text(encoding="utf-8"))["items"]
-    return [pytest.param(item, id=item["file"]) for item in items]
+FIXTURES = shared_fixtures("leads_expected.json")
 
 
 def _casefold(value: str | None) -> str | None:
     return value.casefold() if value is not None else None
 
 
-@pytest.mark.parametrize("item", _expected())
+@pytest.mark.parametrize("item", fixture_params("leads_expected.json", id_key="file"))
 def test_fixture_leads_match_expected(item: dict[str, Any]) -> None:
     assert FIXTURES is not None
     body = json.loads((FIXTURES / "leads" / item["file"]).read_text(encoding="utf-8"))

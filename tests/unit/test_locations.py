@@ -7,7 +7,6 @@ rules; the hand-labelled ``tests/data/locations_extra.json`` must stay above a f
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
 from pathlib import Path
@@ -18,26 +17,10 @@ import pytest
 from pipeline.fold import fold
 from pipeline.locations import classify_location
 from schemas.records import LocationMatch
+from tests.conftest import fixture_params
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-MISSING = "shared fixtures not found: set HQ_FIXTURES_DIR or check out ../shared/fixtures"
 FIELDS = ("city", "state", "country", "country_code")
-
-
-def fixtures_dir() -> Path | None:
-    """The shared fixtures: ``$HQ_FIXTURES_DIR``, else ``../shared/fixtures`` beside the repo."""
-    configured = os.environ.get("HQ_FIXTURES_DIR")
-    path = Path(configured) if configured else Path(__file__).resolve().parents[2].parent
-    path = path if configured else path / "shared" / "fixtures"
-    return path if (path / "locations.json").is_file() else None
-
-
-def _items(path: Path | None, name: str) -> list[Any]:
-    """One pytest param per labelled location, or one skipped param when the file is missing."""
-    if path is None:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="no-fixtures")]
-    items = json.loads((path / name).read_text(encoding="utf-8"))["items"]
-    return [pytest.param(item, id=item["input"]) for item in items]
 
 
 def accepted(value: str | None, item: dict[str, Any], field: str) -> bool:
@@ -49,7 +32,7 @@ def accepted(value: str | None, item: dict[str, Any], field: str) -> bool:
     )
 
 
-@pytest.mark.parametrize("item", _items(fixtures_dir(), "locations.json"))
+@pytest.mark.parametrize("item", fixture_params("locations.json", id_key="input"))
 def test_fixture_locations_pass_their_accept_rules(item: dict[str, Any]) -> None:
     match = classify_location(item["input"])
     assert [f for f in FIELDS if not accepted(getattr(match, f), item, f)] == [], match

@@ -7,35 +7,18 @@ Every item of the shared ``titles.json`` must pass under its accept lists; the h
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeline.titles import classify_title, clean_title
+from tests.conftest import fixture_params
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-MISSING = "shared fixtures not found: set HQ_FIXTURES_DIR or check out ../shared/fixtures"
 
 
-def fixtures_dir() -> Path | None:
-    """The shared fixtures: ``$HQ_FIXTURES_DIR``, else ``../shared/fixtures`` beside the repo."""
-    configured = os.environ.get("HQ_FIXTURES_DIR")
-    path = Path(configured) if configured else Path(__file__).resolve().parents[2].parent
-    path = path if configured else path / "shared" / "fixtures"
-    return path if (path / "titles.json").is_file() else None
-
-
-def _items(path: Path | None, name: str) -> list[Any]:
-    """One pytest param per labelled title, or one skipped param when the file is missing."""
-    if path is None:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="no-fixtures")]
-    items = json.loads((path / name).read_text(encoding="utf-8"))["items"]
-    return [pytest.param(item, id=item["title"]) for item in items]
-
-
-@pytest.mark.parametrize("item", _items(fixtures_dir(), "titles.json"))
+@pytest.mark.parametrize("item", fixture_params("titles.json", id_key="title"))
 def test_fixture_titles_pass_their_accept_lists(item: dict[str, Any]) -> None:
     match = classify_title(item["title"])
     assert match.seniority_level in item["accept_seniority"], match
