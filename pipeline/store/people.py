@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, Table, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from pipeline import jsoncodec
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.store.engine import date_columns, partial_date
@@ -136,12 +137,45 @@ def replace_children(
     experiences: Sequence[ExperienceRecord],
     educations: Sequence[EducationRecord],
 ) -> None:
-    """Make the person's experience and education rows exactly these."""
+    """Make the person's experience and education rows exactly these (two round trips)."""
     conn.execute(_CLEAR_EXTRACTED_CHILDREN, {"linkedin_url": linkedin_url})
-    _insert_many(
-        conn, t.person_experience, [_experience_values(linkedin_url, r) for r in experiences]
+    if experiences or educations:
+        rows = {
+            "experiences": [_experience_values(linkedin_url, r) for r in experiences],
+            "educations": [_education_values(linkedin_url, r) for r in educations],
+        }
+        conn.execute(_INSERT_EXTRACTED_CHILDREN, _json_params(rows))
+
+
+#: Both child tables of an extracted profile, filled in one round trip from JSON arrays of
+#: rows (PostgreSQL unpacks them with the tables' own row types: no per-row Python binding).
+_INSERT_EXTRACTED_CHILDREN = text(
+    """
+    WITH experience AS (
+        INSERT INTO extracted.person_experience (
+            linkedin_url, position, title, company_name, company_domain, company_key,
+            company_linkedin_url, location, start_date, start_precision, end_date,
+            end_precision, is_current, title_levels, title_role, title_sub_role)
+        SELECT
+            linkedin_url, position, title, company_name, company_domain, company_key,
+            company_linkedin_url, location, start_date, start_precision, end_date,
+            end_precision, is_current, title_levels, title_role, title_sub_role
+        FROM jsonb_populate_recordset(
+            NULL::extracted.person_experience, CAST(:experiences AS jsonb))
     )
-    _insert_many(conn, t.person_education, [_education_values(linkedin_url, r) for r in educations])
+    INSERT INTO extracted.person_education (
+        linkedin_url, position, school_name, degree, field_of_study, start_date,
+        start_precision, end_date, end_precision)
+    SELECT
+        linkedin_url, position, school_name, degree, field_of_study, start_date,
+        start_precision, end_date, end_precision
+    FROM jsonb_populate_recordset(NULL::extracted.person_education, CAST(:educations AS jsonb))
+    """
+)
+
+
+def _json_params(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, str]:
+    return {name: jsoncodec.dumps_text(values) for name, values in rows.items()}
 
 
 def _experience_values(linkedin_url: str, row: ExperienceRecord) -> dict[str, Any]:
@@ -290,32 +324,65 @@ def replace_core_children(
 ) -> None:
     """Rebuild work history, tenure, promotions and past employers for one person."""
     conn.execute(_CLEAR_CORE_CHILDREN, {"person_id": person_id})
-    _insert_many(conn, t.person_work_history, _work_history_rows(person_id, core, company_ids))
-    _insert_many(conn, t.person_promotions, _promotion_rows(person_id, core, company_ids))
-    _insert_many(conn, t.person_past_employer, _past_employer_rows(person_id, core, company_ids))
-    if core.tenure is not None:
-        tenure = core.tenure
-        tenure_row = {
-            "person_id": person_id,
-            "company_id": company_ids.get(tenure.company_key or ""),
-            "company_name": tenure.company_name,
-            "company_domain": tenure.company_domain,
-            "title": tenure.title,
-            **date_columns("start", tenure.start),
-        }
-        _insert_many(conn, t.person_tenure, [tenure_row])
+    rows = {
+        "work": _work_history_rows(person_id, core, company_ids),
+        "promotions": _promotion_rows(person_id, core, company_ids),
+        "past": _past_employer_rows(person_id, core, company_ids),
+        "tenure": _tenure_rows(person_id, core, company_ids),
+    }
+    if any(rows.values()):
+        conn.execute(_INSERT_CORE_CHILDREN, _json_params(rows))
 
 
-#: Plain inserts, built once per table.
-_INSERTS: dict[str, Any] = {}
+#: Every core child table of one person, filled in one round trip from JSON arrays of rows.
+_INSERT_CORE_CHILDREN = text(
+    """
+    WITH work AS (
+        INSERT INTO core.person_work_history (
+            person_id, position, company_id, company_name, company_domain, title,
+            start_date, start_precision, end_date, end_precision, is_current)
+        SELECT
+            person_id, position, company_id, company_name, company_domain, title,
+            start_date, start_precision, end_date, end_precision, is_current
+        FROM jsonb_populate_recordset(NULL::core.person_work_history, CAST(:work AS jsonb))
+    ), promotions AS (
+        INSERT INTO core.person_promotions (
+            person_id, position, company_id, from_title, to_title, promoted_on,
+            promoted_on_precision)
+        SELECT
+            person_id, position, company_id, from_title, to_title, promoted_on,
+            promoted_on_precision
+        FROM jsonb_populate_recordset(NULL::core.person_promotions, CAST(:promotions AS jsonb))
+    ), past AS (
+        INSERT INTO core.person_past_employer (
+            person_id, company_id, position, company_name, company_domain)
+        SELECT person_id, company_id, position, company_name, company_domain
+        FROM jsonb_populate_recordset(NULL::core.person_past_employer, CAST(:past AS jsonb))
+    )
+    INSERT INTO core.person_tenure (
+        person_id, company_id, company_name, company_domain, title, start_date,
+        start_precision)
+    SELECT
+        person_id, company_id, company_name, company_domain, title, start_date,
+        start_precision
+    FROM jsonb_populate_recordset(NULL::core.person_tenure, CAST(:tenure AS jsonb))
+    """
+)
 
 
-def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        stmt = _INSERTS.get(table.fullname)
-        if stmt is None:
-            stmt = _INSERTS[table.fullname] = insert(table)
-        conn.execute(stmt, rows)
+def _tenure_rows(person_id: int, core: CoreRecord, ids: Mapping[str, int]) -> list[dict[str, Any]]:
+    tenure = core.tenure
+    if tenure is None:
+        return []
+    row = {
+        "person_id": person_id,
+        "company_id": ids.get(tenure.company_key or ""),
+        "company_name": tenure.company_name,
+        "company_domain": tenure.company_domain,
+        "title": tenure.title,
+        **date_columns("start", tenure.start),
+    }
+    return [row]
 
 
 def _work_history_rows(
