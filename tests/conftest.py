@@ -160,6 +160,27 @@ def engine(settings: Settings) -> Iterator[Engine]:
     eng.dispose()
 
 
+def create_key(
+    engine: Engine, *, client_domain: str | None = None, name: str = "test"
+) -> tuple[int, str]:
+    """Create a key as `hq-ingest keys create` does (admin when no `client_domain`);
+    returns its id and the key itself."""
+    from gateway.auth import generate_key, hash_key
+    from pipeline.store import keys
+
+    key = generate_key()
+    with engine.begin() as conn:
+        key_id = keys.insert_key(
+            conn,
+            name=name,
+            key_hash=hash_key(key),
+            prefix=key[:8],
+            is_admin=client_domain is None,
+            client_domain=client_domain,
+        )
+    return key_id, key
+
+
 @contextmanager
 def exported_env(
     monkeypatch: pytest.MonkeyPatch,

@@ -23,11 +23,9 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from gateway.auth import generate_key, hash_key
 from pipeline.errors import PermanentError
-from pipeline.store import keys
 from schemas.settings import Settings
-from tests.conftest import ADMIN_KEY, _unavailable, load_fixture
+from tests.conftest import ADMIN_KEY, _unavailable, create_key, load_fixture
 from tests.integration.conftest import AUTH
 from workers import stages
 
@@ -76,16 +74,7 @@ def test_the_cookie_opens_the_dashboard_and_nothing_else(
 
 
 def _scoped_key(engine: Engine) -> str:
-    key = generate_key()
-    with engine.begin() as conn:
-        keys.insert_key(
-            conn,
-            name="acme",
-            key_hash=hash_key(key),
-            prefix=key[:8],
-            is_admin=False,
-            client_domain="acme.com",
-        )
+    _, key = create_key(engine, client_domain="acme.com", name="acme")
     return key
 
 

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from pipeline import tables as t
 from pipeline.store import deadletters
 from schemas.settings import Settings
-from tests.conftest import load_fixture
+from tests.conftest import create_key, load_fixture
 from tests.integration.conftest import AUTH, drain, wait_job
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
@@ -181,19 +181,7 @@ def _unknown_shape(i: int) -> dict[str, Any]:
 
 
 def test_dead_letters_need_an_admin_key(client: TestClient, engine: Engine) -> None:
-    from gateway.auth import generate_key, hash_key
-    from pipeline.store import keys
-
-    key = generate_key()
-    with engine.begin() as conn:
-        keys.insert_key(
-            conn,
-            name="client",
-            key_hash=hash_key(key),
-            prefix=key[:8],
-            is_admin=False,
-            client_domain="acme.com",
-        )
+    _, key = create_key(engine, client_domain="acme.com", name="client")
     scoped = {"Authorization": f"Bearer {key}"}
     assert client.get("/dead-letters", headers=scoped).status_code == 403
     replay = client.post("/dead-letters/replay", json={"all": True}, headers=scoped)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from pipeline import tables as t
 from schemas.settings import Settings
-from tests.conftest import load_fixture
+from tests.conftest import create_key, load_fixture
 from tests.integration.conftest import AUTH, drain, wait_job
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
@@ -92,19 +92,7 @@ def test_a_failed_enqueue_leaves_no_dedup_key_and_the_retry_runs(
 
 
 def test_keys_are_scoped_to_the_api_key(client: TestClient, engine: Engine) -> None:
-    from gateway.auth import generate_key, hash_key
-    from pipeline.store import keys
-
-    key = generate_key()
-    with engine.begin() as conn:
-        keys.insert_key(
-            conn,
-            name="second",
-            key_hash=hash_key(key),
-            prefix=key[:8],
-            is_admin=True,
-            client_domain=None,
-        )
+    _, key = create_key(engine, name="second")  # a second admin key
     first = _accept(client, _body())
     other = _accept(client, _body(), headers={"Authorization": f"Bearer {key}"})
     assert other["job_id"] != first["job_id"]

@@ -11,10 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from gateway.auth import generate_key, hash_key
 from pipeline import tables as t
-from pipeline.store import keys
-from tests.conftest import fixtures_dir, load_fixture
+from tests.conftest import create_key, fixtures_dir, load_fixture
 from tests.integration.conftest import wait_job
 
 INGEST = "/run/client/leads/ingest"
@@ -24,16 +22,7 @@ pytestmark = pytest.mark.integration
 
 def scoped_key(engine: Engine, client_domain: str) -> dict[str, str]:
     """Headers carrying a new key scoped to `client_domain`."""
-    key = generate_key()
-    with engine.begin() as conn:
-        keys.insert_key(
-            conn,
-            name=f"client {client_domain}",
-            key_hash=hash_key(key),
-            prefix=key[:8],
-            is_admin=False,
-            client_domain=client_domain,
-        )
+    _, key = create_key(engine, client_domain=client_domain, name=f"client {client_domain}")
     return {"Authorization": f"Bearer {key}"}
 
 

@@ -17,10 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from starlette.routing import Mount, Route
 
-from gateway import auth, deps
-from pipeline.store import keys
+from gateway import deps
 from schemas.settings import Settings
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, create_key
 
 #: Paths anyone may call (the probes and the API documentation).
 PUBLIC = frozenset(
@@ -95,17 +94,7 @@ def make_key(engine: Engine) -> KeyFactory:
     """Create a key as `hq-ingest keys create` does; returns (id, key)."""
 
     def create(*, client_domain: str | None = None, name: str = "test") -> tuple[int, str]:
-        key = auth.generate_key()
-        with engine.begin() as conn:
-            key_id = keys.insert_key(
-                conn,
-                name=name,
-                key_hash=auth.hash_key(key),
-                prefix=key[:8],
-                is_admin=client_domain is None,
-                client_domain=client_domain,
-            )
-        return key_id, key
+        return create_key(engine, client_domain=client_domain, name=name)
 
     return create
 
