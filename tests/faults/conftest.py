@@ -11,7 +11,6 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,8 @@ from sqlalchemy import Engine
 
 from pipeline import store
 from schemas.settings import Settings
-from tests.conftest import ADMIN_KEY, ROOT, _clear_caches, _unavailable, load_fixture
-from tests.faults.harness import PostgresServer, RedisServer, WorkerProcess
-
-INGEST = "/run/people/clay-native/person-profile/ingest"
-
-#: The provider shapes the suite cycles through, so every extractor is exercised.
-FIXTURES = ("clay_a", "clay_b", "pdl_a", "pdl_b", "proxycurl_a", "proxycurl_b")
+from tests.conftest import ADMIN_KEY, ROOT, _unavailable, exported_env
+from tests.faults.harness import FaultRun, PostgresServer, RedisServer, WorkerProcess
 
 TEMPLATE = "hq_faults_template"
 
@@ -102,21 +96,14 @@ def fault_env(
     fault_db: str, private_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
     """The environment shared by the gateway (this process) and the worker subprocesses."""
-    env = {
-        "DATABASE_URL": fault_db,
-        "REDIS_URL": private_redis.url,
-        "HQ_ADMIN_API_KEY": ADMIN_KEY,
-        "HQ_QUEUE_NAMESPACE": f"hqf-{uuid.uuid4().hex[:8]}",
-        "HQ_MIN_BACKOFF_MS": "100",
-        "HQ_MAX_BACKOFF_MS": "1000",
-        "HQ_MAX_RETRIES": "2",
-        "HQ_DB_POOL_SIZE": "4",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    _clear_caches()
-    yield env
-    _clear_caches()
+    with exported_env(
+        monkeypatch,
+        database_url=fault_db,
+        redis_url=private_redis.url,
+        namespace=f"hqf-{uuid.uuid4().hex[:8]}",
+        backoff_ms=(100, 1000),
+    ) as env:
+        yield env
 
 
 @pytest.fixture
@@ -167,26 +154,6 @@ def broker_client(private_redis: RedisServer) -> redis.Redis:
     return redis.Redis.from_url(private_redis.url)
 
 
-def profiles(count: int, prefix: str) -> list[dict[str, Any]]:
-    """`count` distinct people, cycling through every provider shape of the fixtures."""
-    templates = [load_fixture(f"payloads/{name}.json") for name in FIXTURES]
-    bodies = []
-    for i, template in enumerate(islice(cycle(templates), count)):
-        body = json.loads(json.dumps(template))
-        body["linkedin_url"] = f"https://www.linkedin.com/in/{prefix}-{i}"
-        bodies.append(body)
-    return bodies
-
-
-def accept(client: TestClient, body: dict[str, Any]) -> str | None:
-    """POST one profile; its job id if the gateway accepted it (202), else None."""
-    response = client.post(INGEST, json=body)
-    if response.status_code != 202:
-        return None
-    job_id: str = response.json()["job_id"]
-    return job_id
-
-
 @pytest.fixture
 def report(capsys: pytest.CaptureFixture[str]) -> Callable[..., None]:
     """Print one row of the fault table straight to the terminal."""
@@ -196,3 +163,17 @@ def report(capsys: pytest.CaptureFixture[str]) -> Callable[..., None]:
             print("\nFAULT " + json.dumps(values, sort_keys=False))
 
     return row
+
+
+@pytest.fixture
+def run(
+    gateway: TestClient,
+    workers: Callable[..., list[WorkerProcess]],
+    engine: Engine,
+    broker_client: redis.Redis,
+    fault_env: dict[str, str],
+    report: Callable[..., None],
+) -> FaultRun:
+    """The test's whole system, for a scenario to start, break and conclude."""
+    namespace = fault_env["HQ_QUEUE_NAMESPACE"]
+    return FaultRun(gateway, engine, broker_client, namespace, workers, report)

@@ -8,6 +8,7 @@ subprocesses configured by environment, exactly as the Procfile runs them.
 from __future__ import annotations
 
 import collections
+import json
 import os
 import shutil
 import signal
@@ -17,14 +18,24 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
 import orjson
 import redis
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from tests.conftest import load_fixture
+
 ROOT = Path(__file__).resolve().parents[2]
+
+INGEST = "/run/people/clay-native/person-profile/ingest"
+
+#: The provider shapes the suite cycles through, so every extractor is exercised.
+FIXTURES = ("clay_a", "clay_b", "pdl_a", "pdl_b", "proxycurl_a", "proxycurl_b")
 
 #: The person-profile chain's queues (and their delay queues hold scheduled retries).
 QUEUES = ("store_raw", "extract_profile", "sync_core")
@@ -335,3 +346,88 @@ def broker_summary(client: redis.Redis, namespace: str) -> dict[str, Any]:
 
 def _worker(ack_key: bytes) -> bytes:
     return ack_key.split(b"__acks__.", 1)[1].split(b".", 1)[0]
+
+
+# --- one test's run ---------------------------------------------------------------------
+
+#: A profile as posted to the gateway.
+Body = dict[str, Any]
+
+
+def profiles(count: int, prefix: str) -> list[Body]:
+    """`count` distinct people, cycling through every provider shape of the fixtures."""
+    templates = [load_fixture(f"payloads/{name}.json") for name in FIXTURES]
+    bodies = []
+    for i, template in enumerate(islice(cycle(templates), count)):
+        body = json.loads(json.dumps(template))
+        body["linkedin_url"] = f"https://www.linkedin.com/in/{prefix}-{i}"
+        bodies.append(body)
+    return bodies
+
+
+@dataclass
+class FaultRun:
+    """One test's system: the gateway, its worker subprocesses, database and broker.
+
+    A test starts it on some profiles, injects its fault, then settles and concludes:
+    the row it reports and the exactly-once check are the same for every fault.
+    """
+
+    gateway: TestClient
+    engine: Engine
+    broker: redis.Redis
+    namespace: str
+    start_workers: Callable[..., list[WorkerProcess]]
+    report: Callable[..., None]
+    workers: list[WorkerProcess] = field(default_factory=list)
+
+    def start(self, bodies: Iterable[Body], *, workers: int = 2) -> dict[str, Body]:
+        """Start the workers, post `bodies` while they boot and wait until they consume;
+        job id → body of what the gateway accepted."""
+        self.workers = self.start_workers(workers)
+        accepted = self.accept(bodies)
+        for worker in self.workers:
+            worker.wait_ready()
+        return accepted
+
+    def accept(self, bodies: Iterable[Body]) -> dict[str, Body]:
+        """POST each profile; job id → body of those the gateway accepted (202)."""
+        accepted = {}
+        for body in bodies:
+            response = self.gateway.post(INGEST, json=body)
+            if response.status_code == 202:
+                accepted[response.json()["job_id"]] = body
+        return accepted
+
+    def succeeded(self, jobs: Iterable[str]) -> int:
+        return job_statuses(self.engine, jobs)["succeeded"]
+
+    def get_going(self, jobs: Iterable[str], *, succeeded: int) -> None:
+        """Wait until `succeeded` of the jobs have, so the fault hits a run in full swing."""
+        ids = list(jobs)
+        wait_for(lambda: self.succeeded(ids) >= succeeded, timeout=120, what="the run to get going")
+
+    def settle(
+        self, jobs: Iterable[str], *, timeout: float, final: tuple[str, ...] = ("succeeded",)
+    ) -> collections.Counter[str]:
+        """`settle` on this run's database and broker."""
+        return settle(self.engine, self.broker, self.namespace, jobs, timeout=timeout, final=final)
+
+    def conclude(
+        self, jobs: Mapping[str, Body], *, fault: str, faults: int, recovered: int, **details: Any
+    ) -> None:
+        """Report the fault's row, then check the tables hold what one clean run of the
+        accepted profiles leaves: nothing missing, nothing twice."""
+        expected = expected_rows(jobs.values())
+        duplicates = duplicate_rows(self.engine, expected)
+        self.report(
+            fault=fault,
+            accepted=len(jobs),
+            faults=faults,
+            recovered=recovered,
+            lost=len(jobs) - self.succeeded(jobs),
+            duplicate_rows=duplicates,
+            **details,
+        )
+        assert actual_rows(self.engine) == expected
+        assert duplicates == 0
