@@ -57,7 +57,8 @@ class Settings(BaseSettings):
         default=3,
         alias="HQ_LOOKUP_POLL_MS",
         ge=1,
-        description="Longest idle poll of the `lookups` queue (ms); a gateway request waits on it",
+        description="Poll of the `lookups` queue (ms) while its threads are all busy (or on"
+        " embedded Redis); idle, its consumer blocks in Redis and wakes on an enqueue",
     )
     delay_poll_ms: int = Field(
         default=1000,

@@ -34,7 +34,7 @@ from pipeline import store
 from schemas.settings import Settings, get_settings
 from workers import callbacks, encoder, observe
 from workers.middleware import Tracking
-from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, skip_list
+from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, WakingConsumer, skip_list
 from workers.retry_policy import GuardedRetries
 
 #: A stage that runs longer than this is interrupted and retried.
@@ -127,7 +127,10 @@ class HqRedisBroker(RedisBroker):
         self._identity_since = 0.0
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
-        return super().consume(queue_name, prefetch, min(timeout, self.polls.for_queue(queue_name)))
+        poll_ms = min(timeout, self.polls.for_queue(queue_name))
+        if queue_name in self.polls.blocking:
+            return WakingConsumer(self, queue_name, prefetch, busy_ms=poll_ms)
+        return super().consume(queue_name, prefetch, poll_ms)
 
     def maintain(self) -> None:
         """One maintenance pass over every declared queue and delay queue (also a heartbeat)."""
@@ -264,11 +267,12 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> Re
 
 
 def poll_intervals(settings: Settings) -> PollIntervals:
-    """Idle polls from settings: fast on the lookup queue, slow on delay queues."""
+    """Idle polls from settings: none on the lookup queue (it blocks), slow on delay queues."""
     return PollIntervals(
         stage_ms=settings.poll_ms,
         delay_ms=settings.delay_poll_ms,
         queue_ms={LOOKUP_QUEUE: settings.lookup_poll_ms},
+        blocking=frozenset({LOOKUP_QUEUE} if settings.redis_url else ()),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import dramatiq
 import fakeredis
 import pytest
@@ -10,7 +12,7 @@ from dramatiq.brokers.stub import StubBroker
 from schemas.settings import Settings
 from workers import lookups
 from workers.broker import HqRedisBroker, poll_intervals
-from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, skip_list
+from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, WakingConsumer, skip_list
 
 POLLS = PollIntervals(stage_ms=50, delay_ms=1000, queue_ms={LOOKUP_QUEUE: 3})
 
@@ -28,6 +30,24 @@ def test_settings_set_each_poll() -> None:
     polls = poll_intervals(settings)
     assert (polls.for_queue("sync_core"), polls.for_queue(LOOKUP_QUEUE)) == (40, 2)
     assert polls.for_queue("sync_core.DQ") == 900
+
+
+def test_only_real_redis_lets_the_lookup_queue_block() -> None:
+    assert poll_intervals(Settings(redis_url=None)).blocking == frozenset()
+    real = Settings(redis_url="redis://127.0.0.1:6379/0")
+    assert poll_intervals(real).blocking == {LOOKUP_QUEUE}
+
+
+def test_a_blocking_consumer_on_a_server_that_does_not_block_polls_instead_of_spinning() -> None:
+    polls = PollIntervals(50, 1000, {LOOKUP_QUEUE: 20}, blocking=frozenset({LOOKUP_QUEUE}))
+    broker = HqRedisBroker(
+        poll_ms=polls, client=fakeredis.FakeRedis(), namespace="pq", middleware=[]
+    )
+    consumer = broker.consume(LOOKUP_QUEUE)
+    assert isinstance(consumer, WakingConsumer)
+    started = time.monotonic()
+    assert next(consumer) is None
+    assert time.monotonic() - started >= 0.02
 
 
 def test_broker_consumers_back_off_at_most_their_queue_poll() -> None:
