@@ -9,6 +9,7 @@ must apply it again (it may undo a change made in between).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Annotated, Any
 
@@ -17,9 +18,11 @@ from dramatiq.results import ResultFailure
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from gateway.deps import AdminDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
+from gateway.queue import Enqueuer
 from gateway.routes import QUEUED_TTL_S, Force, IdempotencyKey, accept
 from schemas.api import JobAccepted
 from schemas.reference_api import (
@@ -34,6 +37,7 @@ from schemas.reference_api import (
 from workers import lookups
 
 router = APIRouter(tags=["reference"])
+log = logging.getLogger("hq.gateway")
 
 #: What a lookup answers when its wait runs out.
 _LOOKUP_TIMEOUT: dict[int | str, dict[str, Any]] = {
@@ -54,14 +58,22 @@ async def _lookup(
         raise ApiError(503, "the queue is unavailable; nothing was accepted, retry") from None
     try:
         answer = await enqueuer.wait_result(message, timeout_ms=services.settings.lookup_wait_ms)
-    except TimeoutError:
-        await enqueuer.note_queued(job_id, {"kind": actor.options["job_kind"]}, ttl_s=QUEUED_TTL_S)
-        status_url = str(request.url_for("get_job", job_id=job_id))
-        accepted = JobAccepted(job_id=job_id, status_url=status_url)
-        return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
+    except (TimeoutError, RedisError):  # the job is queued: the caller polls it
+        return await _queued(request, enqueuer, job_id, kind=actor.options["job_kind"])
     except ResultFailure:
         raise ApiError(500, f"the lookup failed; see job {job_id}", code="lookup_failed") from None
     return {**answer, "job_id": job_id}
+
+
+async def _queued(request: Request, enqueuer: Enqueuer, job_id: str, *, kind: str) -> JSONResponse:
+    """202 with the job to poll; marked queued so `GET /jobs/{id}` knows it meanwhile."""
+    try:
+        await enqueuer.note_queued(job_id, {"kind": kind}, ttl_s=QUEUED_TTL_S)
+    except RedisError as err:  # the worker creates the job's row all the same
+        log.warning("could not mark lookup %s queued: %r", job_id, err)
+    status_url = str(request.url_for("get_job", job_id=job_id))
+    accepted = JobAccepted(job_id=job_id, status_url=status_url)
+    return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from typing import Any
 import dramatiq
 import orjson
 import pytest
+import redis.exceptions
 from dramatiq.brokers.redis import RedisBroker
 from fastapi.testclient import TestClient
 from redis.exceptions import MaxConnectionsError
@@ -78,3 +79,20 @@ def test_a_full_wait_pool_answers_202_and_enqueues_still_work(
     assert enqueuer._waiting == 0
     ingest = client.post(test_gateway.INGEST, json=test_gateway.BODY, headers=HEADERS)
     assert ingest.status_code == 202
+
+
+def test_redis_failing_after_the_enqueue_still_answers_202(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enqueuer = client.app.state.services.enqueuer  # type: ignore[attr-defined]
+
+    async def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise redis.exceptions.ConnectionError("connection reset")
+
+    monkeypatch.setattr(enqueuer, "waits", FullPool())
+    monkeypatch.setattr(enqueuer.waits, "blmove", refused)
+    monkeypatch.setattr(enqueuer, "note_queued", refused)
+    _, response = _lookup(client)
+    assert response.status_code == 202, response.text
+    [message] = test_gateway._queued(LOOKUP_QUEUE)
+    assert message["kwargs"]["job_id"] == response.json()["job_id"]
