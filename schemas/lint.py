@@ -155,8 +155,10 @@ def _plainly_within_bounds(data: object) -> bool:
         return False
     if b"\\u0000" in encoded:
         return False
-    # Once escaped backslashes and quotes are masked, every '"' opens or closes a string.
-    parts = encoded.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')
+    masked = encoded  # with escaped backslashes and quotes masked, every '"' delimits
+    if b"\\" in encoded:
+        masked = encoded.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    parts = masked.split(b'"')
     texts, structure = parts[1::2], b"".join(parts[::2])
     longest = max(map(len, texts), default=0)
     if longest > MAX_STRING_CHARS or (longest > MAX_KEY_CHARS and _long_key(parts)):
