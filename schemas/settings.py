@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         description="Poll of the `lookups` queue (ms) while its threads are all busy (or on"
         " embedded Redis); idle, its consumer blocks in Redis and wakes on an enqueue",
     )
+    blocking_stage_queues: bool = Field(
+        default=False,
+        alias="HQ_BLOCKING_STAGE_QUEUES",
+        description="Idle stage-queue consumers block in Redis and wake on an enqueue, as the"
+        " `lookups` one does, instead of polling every HQ_POLL_MS (real Redis only)",
+    )
     delay_poll_ms: int = Field(
         default=1000,
         alias="HQ_DELAY_POLL_MS",

@@ -128,7 +128,7 @@ class HqRedisBroker(RedisBroker):
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
         poll_ms = min(timeout, self.polls.for_queue(queue_name))
-        if queue_name in self.polls.blocking:
+        if self.polls.blocks(queue_name):
             return WakingConsumer(self, queue_name, prefetch, busy_ms=poll_ms)
         return super().consume(queue_name, prefetch, poll_ms)
 
@@ -273,6 +273,7 @@ def poll_intervals(settings: Settings) -> PollIntervals:
         delay_ms=settings.delay_poll_ms,
         queue_ms={LOOKUP_QUEUE: settings.lookup_poll_ms},
         blocking=frozenset({LOOKUP_QUEUE} if settings.redis_url else ()),
+        block_stages=settings.blocking_stage_queues and bool(settings.redis_url),
     )
 
 

@@ -42,6 +42,15 @@ class PollIntervals:
     #: their interval only while all their worker threads are busy. Real Redis only:
     #: fakeredis does not block.
     blocking: frozenset[str] = frozenset()
+    #: Whether every stage queue blocks too (`HQ_BLOCKING_STAGE_QUEUES`); delay queues never
+    #: do: their consumer must wake to move due retries.
+    block_stages: bool = False
+
+    def blocks(self, queue_name: str) -> bool:
+        """Whether an idle consumer of `queue_name` waits in Redis rather than polls."""
+        if q_name(queue_name) != queue_name:
+            return False
+        return self.block_stages or queue_name in self.blocking
 
     def for_queue(self, queue_name: str) -> int:
         """The idle poll of `queue_name` (a delay queue polls at `delay_ms`)."""
