@@ -1,7 +1,10 @@
 """Lookup: queue-routed title/location lookups at a fixed rate vs a direct indexed SELECT.
 
-A gateway and a worker group (the Procfile's processes × threads) run on a scratch
-database whose reference tables hold a few thousand titles and locations. Requests go out
+A gateway and the Procfile's worker groups run on a scratch database whose reference tables
+hold a few thousand titles and locations: `worker` (processes × threads, skipping the
+lookup queue) and `lookups` (`--lookup-processes` × `--lookup-threads`, only that queue;
+`--lookup-processes 0` leaves lookups to `worker`, the layout before it; the environment's
+`HQ_*` settings, e.g. `HQ_BLOCKING_STAGE_QUEUES=1`, reach both). Requests go out
 at `--lookup-rate` per second (open loop: each is timed from when it was due), half titles
 and half locations, 80 % of them hits written with other case and spacing, 20 % misses
 that the built-in classifier answers. The baseline runs the same keys through the same
@@ -14,20 +17,25 @@ import argparse
 import random
 import statistics
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import orjson
 import psycopg
+import redis
 
-from bench import chain, env, load
+from bench import chain, env, load, profiling
 from bench.report import Figure, show
 from pipeline.reference import lookup_key
+from workers.queues import LOOKUP_QUEUE
 
 BENCH = "lookup"
 TITLE_PATH = "/run/people/db/person-job-title/lookup"
 LOCATION_PATH = "/run/people/db/person-location/lookup"
-#: The lookup actors' queues (`workers.lookups`).
-LOOKUP_QUEUES = ("lookup_job_title", "lookup_location")
+#: The lookup actors' queue (`workers.lookups`).
+LOOKUP_QUEUES = (LOOKUP_QUEUE,)
 #: Target: p99 of a queue-routed lookup.
 MAX_P99_MS = 20.0
 #: Share of requests whose key is in the reference table.
@@ -53,6 +61,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("lookup")
     group.add_argument("--lookup-rate", type=float, default=100.0, help="requests per second")
     group.add_argument("--lookup-seconds", type=float, default=15.0)
+    group.add_argument(
+        "--lookup-processes", type=int, default=1, help="Procfile `lookups` (0: none)"
+    )
+    group.add_argument("--lookup-threads", type=int, default=4, help="Procfile `lookups`")
 
 
 def seed_rows() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
@@ -154,23 +166,73 @@ def _ms(values: list[float], q: float) -> float:
 
 def available(port: int) -> bool:
     """True when the gateway serves both lookup endpoints (they were being written)."""
-    import urllib.request
-
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=10) as resp:
         paths = orjson.loads(resp.read())["paths"]
     return TITLE_PATH in paths and LOCATION_PATH in paths
+
+
+@contextmanager
+def procfile_workers(args: argparse.Namespace) -> Iterator[tuple[chain.Fleet, dict[str, Any]]]:
+    """The Procfile's `worker` and `lookups` groups on a scratch database and namespace.
+
+    Yields the fleet (its pid is `worker`'s) and the CPU groups a run reports.
+    """
+    with ExitStack() as stack:
+        database_url = stack.enter_context(env.scratch_database())
+        namespace = stack.enter_context(env.redis_namespace())
+        service_env = env.service_env(
+            database_url=database_url, redis_url=env.REDIS_URL, namespace=namespace
+        )
+        main_cmd = env.dramatiq_cmd(
+            processes=args.processes, threads=args.threads, module="workers"
+        )
+        main_env = dict(service_env)
+        groups: dict[str, Any] = {}
+        if args.lookup_processes > 0:
+            main_env["HQ_WORKER_SKIP_QUEUES"] = LOOKUP_QUEUE
+            cmd = env.dramatiq_cmd(
+                processes=args.lookup_processes, threads=args.lookup_threads, module="workers"
+            )
+            lookups = stack.enter_context(
+                env.child([*cmd, "--queues", LOOKUP_QUEUE], name="lookup-worker", env=service_env)
+            )
+            groups["lookups"] = profiling.children(lookups.pid)
+        main = stack.enter_context(env.child(main_cmd, name="lookup-main-worker", env=main_env))
+        groups["worker"] = profiling.children(main.pid)
+        groups["postgres(this db)"] = profiling.matching(f" {database_url.rsplit('/', 1)[1]} ")
+        groups["redis"] = profiling.matching("redis-server")
+        queues = chain.Queues(redis.Redis.from_url(env.REDIS_URL), namespace)
+        stack.callback(queues.client.close)
+        yield chain.Fleet(main.pid, queues, database_url), groups
+
+
+def answered(port: int, mix: list[Any], *, timeout: float = 180.0) -> None:
+    """Wait until one title and one location lookup are answered within the wait (200)."""
+    headers = {"Authorization": f"Bearer {env.ADMIN_KEY}", "Content-Type": "application/json"}
+    deadline = time.monotonic() + timeout
+    for path, key, text in (next(m for m in mix if m[0] == p) for p in (TITLE_PATH, LOCATION_PATH)):
+        while True:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", orjson.dumps({key: text}), headers
+            )
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                if resp.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no lookup on {path} answered 200 within {timeout:.0f} s")
 
 
 def run(args: argparse.Namespace) -> list[Figure]:
     """Routed lookups vs direct SQL, at the same rate on the same keys."""
     rate, seconds = args.lookup_rate, args.lookup_seconds
     print(
-        f"[lookup] {rate:.0f} req/s for {seconds:.0f} s; {args.processes} x {args.threads} workers",
+        f"[lookup] {rate:.0f} req/s for {seconds:.0f} s; worker {args.processes} x "
+        f"{args.threads}, lookups {args.lookup_processes} x {args.lookup_threads}",
         flush=True,
     )
     titles, places = seed_rows()
     mix = requests(titles, places)
-    with chain.fleet(args) as workers:
+    with procfile_workers(args) as (workers, groups):
         seed(workers.database_url, titles, places)
         service_env = env.service_env(
             database_url=workers.database_url,
@@ -179,18 +241,29 @@ def run(args: argparse.Namespace) -> list[Figure]:
         )
         with env.server("gateway.app:create_app", env=service_env, name="lookup-gateway") as (
             port,
-            _pid,
+            gateway_pid,
         ):
             if not available(port):
                 print("  SKIPPED: the gateway has no lookup endpoints yet")
                 return []
+            answered(port, mix)  # workers booted, the gazetteer loaded
             routed(port, mix[::-1], rate=rate, seconds=4)  # warm-up: classifiers, pools
             workers.queues.drain(LOOKUP_QUEUES)  # what the warm-up left must not be timed
+            meter = profiling.CpuMeter({"gateway": profiling.children(gateway_pid), **groups})
+            meter.start()
             result = routed(port, mix, rate=rate, seconds=seconds)
+            _print_cpu(meter.stop(), result.requests)
             workers.queues.drain(LOOKUP_QUEUES)
             most = capacity(port, mix)
         baseline = direct(workers.database_url, mix, rate=rate, seconds=seconds)
     return [*figures(result, baseline, rate=rate), most]
+
+
+def _print_cpu(used: dict[str, float], requests: int) -> None:
+    """CPU ms per lookup by process group (all groups, idle polling included)."""
+    per = ", ".join(f"{name} {1000 * cpu / max(requests, 1):.2f}" for name, cpu in used.items())
+    total = 1000 * sum(used.values()) / max(requests, 1)
+    print(f"    CPU ms per lookup: {per}; total {total:.2f}", flush=True)
 
 
 def capacity(port: int, mix: list[Any]) -> Figure:
