@@ -7,6 +7,7 @@ so that a later reference update re-syncs the person.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, RowMapping
@@ -17,10 +18,14 @@ from pipeline.store import people, reference
 from schemas.records import CoreRecord, LocationMatch, ProfileRecord, TitleMatch
 
 
-def sync_person(conn: Connection, *, profile: ProfileRecord, core: CoreRecord) -> dict[str, Any]:
-    """Upsert the person, companies and every core child table; returns counts for the job."""
+def sync_person(
+    conn: Connection, *, profile: ProfileRecord, core: CoreRecord, company_ids: Mapping[str, int]
+) -> dict[str, Any]:
+    """Upsert the person and every core child table; returns counts for the job.
+
+    `company_ids` comes from `people.upsert_companies`, committed before (see there).
+    """
     person_id = people.upsert_person(conn, profile=profile)
-    company_ids = people.upsert_companies(conn, companies=core.companies)
     people.replace_core_children(conn, person_id=person_id, core=core, company_ids=company_ids)
     location_matched = _sync_location(conn, person_id, profile)
     title_matched = _sync_title(conn, person_id, core)

@@ -75,9 +75,12 @@ def extract_profile(job_id: str, raw_id: int) -> None:
 @dramatiq.actor(queue_name="sync_core", throws=PERMANENT, job_kind="person_profile", stage_seq=3)
 def sync_core(job_id: str, linkedin_url: str) -> None:
     """Bring `core` in line with the person's extracted rows; the job's last stage."""
-    with get_engine().begin() as conn:
+    with get_engine().begin() as conn:  # companies commit at once: their rows are shared
         profile = people.load_profile(conn, linkedin_url=linkedin_url)
-        summary = sync.sync_person(conn, profile=profile, core=derive.derive_core(profile))
+        core = derive.derive_core(profile)
+        company_ids = people.upsert_companies(conn, companies=core.companies)
+    with get_engine().begin() as conn:
+        summary = sync.sync_person(conn, profile=profile, core=core, company_ids=company_ids)
     complete_job({"linkedin_url": linkedin_url, "stale": False, **summary})
 
 

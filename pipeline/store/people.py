@@ -269,8 +269,11 @@ _UPSERT_PERSON = _upsert_person_statement()
 def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) -> dict[str, int]:
     """Upsert companies by key, merging aliases; returns {company_key: id}.
 
-    Rows go in key order so that concurrent profiles sharing companies lock them in the same
-    order and cannot deadlock each other.
+    Many people share a company, so its row is hot: it is only written when the profile
+    adds something (a new alias or name, a missing LinkedIn URL), and callers should commit
+    soon after (`workers.stages.sync_core` does so in a transaction of its own), so one
+    person's sync never waits on another's. Rows go in key order so that concurrent
+    profiles sharing companies lock them in the same order and cannot deadlock.
     """
     if not companies:
         return {}
@@ -282,31 +285,48 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
             "aliases": list(c.aliases),
             "linkedin_url": c.linkedin_url,
         }
-        for c in sorted(companies, key=lambda c: c.company_key)
+        for c in companies
     ]
-    # One multi-row VALUES statement (SQLAlchemy's "insertmanyvalues"), rows in this order.
-    result = conn.execute(_UPSERT_COMPANIES, rows)
-    return {key: int(cid) for key, cid in result}
+    result = conn.execute(_UPSERT_COMPANIES, _json_params({"rows": rows}))
+    ids = {key: int(cid) for key, cid in result}
+    if missing := sorted({c.company_key for c in companies} - ids.keys()):
+        # Inserted by a concurrent transaction after this statement's snapshot was taken.
+        found = conn.execute(_COMPANY_IDS, {"keys": missing})
+        ids |= {key: int(cid) for key, cid in found}
+    return ids
 
 
-def _upsert_companies_statement() -> Any:
-    table = t.companies
-    stmt = insert(table)
-    merged: Any = literal_column(
-        "ARRAY(SELECT DISTINCT a FROM unnest(core.companies.aliases || excluded.aliases "
-        "|| ARRAY[excluded.name]) AS a WHERE a <> core.companies.name ORDER BY a)"
+#: Insert new companies and merge what is new into known ones; returns every row's id (the
+#: unchanged ones are read from the statement's snapshot).
+_UPSERT_COMPANIES = text(
+    """
+    WITH incoming AS (
+        SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
+            company_key text, domain text, name text, aliases text[], linkedin_url text)
+    ), changed AS (
+        INSERT INTO core.companies AS c (company_key, domain, name, aliases, linkedin_url)
+        SELECT company_key, domain, name, aliases, linkedin_url
+        FROM incoming ORDER BY company_key
+        ON CONFLICT (company_key) DO UPDATE SET
+            aliases = ARRAY(
+                SELECT DISTINCT a FROM unnest(c.aliases || excluded.aliases || ARRAY[excluded.name])
+                AS a WHERE a <> c.name ORDER BY a),
+            linkedin_url = COALESCE(c.linkedin_url, excluded.linkedin_url),
+            updated_at = now()
+        WHERE NOT (excluded.aliases || ARRAY[excluded.name]) <@ (c.aliases || ARRAY[c.name])
+            OR (c.linkedin_url IS NULL AND excluded.linkedin_url IS NOT NULL)
+        RETURNING c.company_key, c.id
     )
-    return stmt.on_conflict_do_update(
-        index_elements=["company_key"],
-        set_={
-            "aliases": merged,
-            "linkedin_url": func.coalesce(table.c.linkedin_url, stmt.excluded.linkedin_url),
-            "updated_at": func.now(),
-        },
-    ).returning(table.c.company_key, table.c.id, sort_by_parameter_order=True)
+    SELECT company_key, id FROM changed
+    UNION ALL
+    SELECT c.company_key, c.id FROM core.companies AS c JOIN incoming USING (company_key)
+    WHERE c.company_key NOT IN (SELECT company_key FROM changed)
+    """
+)
 
-
-_UPSERT_COMPANIES = _upsert_companies_statement()
+_COMPANY_IDS = select(t.companies.c.company_key, t.companies.c.id).where(
+    t.companies.c.company_key.in_(bindparam("keys", expanding=True))
+)
 
 #: Every core child row of one person, cleared in one round trip.
 _CLEAR_CORE_CHILDREN = text(
