@@ -23,6 +23,8 @@ from dramatiq.results import ResultFailure
 from redis.asyncio import Redis
 from redis.exceptions import MaxConnectionsError
 
+from gateway import autopipe
+
 #: dramatiq's enqueue/fetch/ack script, read from the installed package so both sides agree.
 DISPATCH_LUA = (Path(dramatiq.__file__).parent / "brokers" / "redis" / "dispatch.lua").read_text()
 
@@ -101,7 +103,7 @@ class Enqueuer:
         self.max_waits = max_waits
         self._waiting = 0
         self._dispatch = client.register_script(DISPATCH_LUA)
-        self._accept = client.register_script(ACCEPT_LUA)
+        self._accept = autopipe.for_client(client).register_script(ACCEPT_LUA)
 
     async def send(self, actor: dramatiq.Actor[Any, Any], **kwargs: Any) -> dramatiq.Message[Any]:
         """Enqueue `actor(**kwargs)`; returns the message (its id is the result key)."""

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import deps, errors
+from gateway import autopipe, deps, errors
 from gateway.auth import Authenticator, Principal, presented_key
 from gateway.errors import ApiError
 
@@ -229,7 +229,7 @@ def install(app: FastAPI) -> None:
         }
     )
     limiter = RateLimiter(
-        services.redis,
+        autopipe.for_client(services.redis),
         namespace=settings.queue_namespace,
         per_minute=settings.rate_limit_per_minute,
     )
