@@ -16,6 +16,7 @@ from gateway import (
     routes_ops,
     routes_read,
     routes_reference,
+    runtime,
     security,
 )
 from gateway.auth import Authenticator
@@ -67,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        with runtime.tuned_gc():
+            yield
         await services.redis.aclose()
         await services.enqueuer.waits.aclose()
         services.engine.dispose()
