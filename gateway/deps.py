@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy import Connection, Engine
@@ -75,17 +75,14 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_principal(
-    request: Request,
-    services: ServicesDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Principal:
+async def get_principal(request: Request, services: ServicesDep) -> Principal:
     """The caller `Guard` verified; verified here only for an app built without it."""
     principal = request.scope.get("state", {}).get(PRINCIPAL_STATE)
     if isinstance(principal, Principal):
         return principal
-    key = presented_key(authorization, x_api_key) or dashboard_key(request.scope)
+    headers = request.headers
+    key = presented_key(headers.get("authorization"), headers.get("x-api-key"))
+    key = key or dashboard_key(request.scope)
     known = services.auth.verify_known(key)
     if known is not None:
         return known

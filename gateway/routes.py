@@ -117,7 +117,7 @@ async def ingest_person_profile(
         services,
         actor=stages.store_raw,
         kind="person_profile",
-        body=payload.model_dump(mode="json"),
+        body=payload.message_body(),
         scope=str(principal.key_id),
         idempotency=idempotency,
         force=force,

@@ -121,3 +121,12 @@ class PersonProfileIngest(CallbackFields, Inbound):
         if not value:
             raise ValueError("is empty")
         return value
+
+    def message_body(self) -> dict[str, Any]:
+        """What `model_dump(mode="json")` gives, without copying the payload.
+
+        Every field is a str, None or JSON-parsed data, so the dump would only copy them:
+        the gateway encodes this at once and never changes it. Fields, then extra fields.
+        """
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return {**fields, **(self.model_extra or {})}

@@ -268,3 +268,26 @@ def test_the_fast_bounds_check_never_passes_what_the_walk_refuses(data: object) 
         problem = lint.bounds_problem(data)
         assert (problem is None) == (walked is None)
         assert problem is None or walked is None or problem.field == walked[0]
+
+
+@pytest.mark.parametrize("name", ["clay_a", "pdl_a", "proxycurl_b"])
+def test_the_message_body_of_each_provider_shape_is_its_json_dump(name: str) -> None:
+    from tests.conftest import load_fixture
+
+    model = PersonProfileIngest.model_validate(load_fixture(f"payloads/{name}.json"))
+    assert model.message_body() == model.model_dump(mode="json")
+
+
+def test_the_message_body_is_the_json_dump_without_copies() -> None:
+    body = {
+        "linkedin_url": "linkedin.com/in/a",
+        "raw_payload": {"name": "A", "jobs": [{"t": "x", "n": 1.5}], "none": None},
+        "callback_url": "https://x.clay.com/h",
+        "clay_row_id": 7,
+        "empty": "null",
+    }
+    model = PersonProfileIngest.model_validate(body)
+    message = model.message_body()
+    assert message == model.model_dump(mode="json")
+    assert list(message) == list(model.model_dump(mode="json"))
+    assert message["raw_payload"] is model.raw_payload
