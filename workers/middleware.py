@@ -69,18 +69,41 @@ class Tracking(Middleware):
 
     def __init__(self, *, engine_factory: Callable[[], Engine]) -> None:
         self.engine_factory = engine_factory
-        self._autocommit: tuple[Engine, Engine] | None = None
+        self._single: tuple[Engine, Engine, Engine] | None = None
+        self._single_lock = threading.Lock()
 
-    def single_statements(self) -> Engine:
-        """The engine for one-statement writes: autocommit, so no BEGIN/COMMIT round trips."""
+    def single_statements(self, *, durable: bool = True) -> Engine:
+        """The engine for one-statement writes: autocommit, so no BEGIN/COMMIT round trips.
+
+        `durable=False` gives connections with `synchronous_commit = off`: the commit does
+        not wait for the WAL to reach disk (under load, every worker thread queued on those
+        flushes). Used for the records a later one supersedes — a stage's start, and the
+        success of a stage that hands on. WAL is flushed in order, so the next durable
+        commit (the next stage's data, the job's final outcome) makes them durable too; a
+        PostgreSQL crash can only lose the ones after the last durable commit, i.e. the
+        state of stages still in flight, which then run again. Final outcomes, retries and
+        dead letters stay durable.
+        """
         engine = self.engine_factory()
-        cached = self._autocommit
+        cached = self._single
         if cached is None or cached[0] is not engine:
-            cached = self._autocommit = (
-                engine,
-                engine.execution_options(isolation_level="AUTOCOMMIT"),
-            )
-        return cached[1]
+            with self._single_lock:
+                cached = self._single
+                if cached is None or cached[0] is not engine:
+                    if cached is not None:
+                        cached[2].dispose()
+                    cached = self._single = (
+                        engine,
+                        engine.execution_options(isolation_level="AUTOCOMMIT"),
+                        store.make_engine(
+                            engine.url.render_as_string(hide_password=False),
+                            pool_size=engine.pool.size(),  # type: ignore[attr-defined]
+                            application_name="hq-worker-status",
+                            pre_ping=False,
+                            synchronous_commit=False,
+                        ).execution_options(isolation_level="AUTOCOMMIT"),
+                    )
+        return cached[1] if durable else cached[2]
 
     @property
     def actor_options(self) -> set[str]:
@@ -94,7 +117,7 @@ class Tracking(Middleware):
         self._check_replay(message)
         actor = broker.get_actor(message.actor_name)
         try:
-            with self.single_statements().connect() as conn:
+            with self.single_statements(durable=False).connect() as conn:
                 store.ops.start_stage(
                     conn,
                     job_id=job_id,
@@ -179,6 +202,7 @@ class Tracking(Middleware):
                 result=result if final and isinstance(result, dict) else None,
             ),
             single=True,
+            durable=final or status != "succeeded",
         )
 
     def _dead(
@@ -206,15 +230,18 @@ class Tracking(Middleware):
             # unrecorded. (If Redis refuses too, it stays failed and goes to Redis's .XQ.)
             message.failed = False
 
-    def _write(self, write: Callable[[Connection], None], *, single: bool = False) -> bool:
+    def _write(
+        self, write: Callable[[Connection], None], *, single: bool = False, durable: bool = True
+    ) -> bool:
         """Run `write` in a transaction, a few times if PostgreSQL fails; False if it never did.
 
-        `single`: `write` runs one statement, which commits on its own (autocommit).
+        `single`: `write` runs one statement, which commits on its own (autocommit);
+        `durable`: see `single_statements`.
         """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 if single:
-                    with self.single_statements().connect() as conn:
+                    with self.single_statements(durable=durable).connect() as conn:
                         write(conn)
                 else:
                     with self.engine_factory().begin() as conn:

@@ -13,7 +13,12 @@ from schemas.records import PartialDate
 
 
 def make_engine(
-    url: str, *, pool_size: int = 8, application_name: str = "hq-ingest", pre_ping: bool = True
+    url: str,
+    *,
+    pool_size: int = 8,
+    application_name: str = "hq-ingest",
+    pre_ping: bool = True,
+    synchronous_commit: bool = True,
 ) -> Engine:
     """An engine on psycopg 3 with a bounded pool.
 
@@ -21,7 +26,12 @@ def make_engine(
     database restart costs no request an error. Workers turn it off: a stage that meets a
     dead connection fails, SQLAlchemy drops the whole pool on that disconnect, and the
     stage's retry (or Tracking's own write retry) runs on fresh connections.
+    `synchronous_commit=False`: commits do not wait for the WAL flush (status records that
+    a later durable commit supersedes; see `workers.middleware.Tracking`).
     """
+    options = {"application_name": application_name, "connect_timeout": 5}
+    if not synchronous_commit:
+        options["options"] = "-c synchronous_commit=off"
     if url.startswith(("postgres://", "postgresql://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return create_engine(
@@ -30,7 +40,7 @@ def make_engine(
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
-        connect_args={"application_name": application_name, "connect_timeout": 5},
+        connect_args=options,
         json_serializer=jsoncodec.dumps_text,
         json_deserializer=jsoncodec.loads,
     )
