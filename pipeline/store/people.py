@@ -269,9 +269,9 @@ _UPSERT_PERSON = _upsert_person_statement()
 def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) -> dict[str, int]:
     """Upsert companies by key, merging aliases; returns {company_key: id}.
 
-    Many people share a company, so its row is hot: it is only written when the profile
-    adds something (a new alias or name, a missing LinkedIn URL), and callers should commit
-    soon after (`workers.stages.sync_core` does so in a transaction of its own), so one
+    Many people share a company, so its row is hot: it is only locked and written when the
+    profile adds something (a new alias or name, a missing LinkedIn URL), and callers
+    should commit soon after (`workers.stages.sync_core` does so in a transaction of its own), so one
     person's sync never waits on another's. Rows go in key order so that concurrent
     profiles sharing companies lock them in the same order and cannot deadlock.
     """
@@ -306,7 +306,13 @@ _UPSERT_COMPANIES = text(
     ), changed AS (
         INSERT INTO core.companies AS c (company_key, domain, name, aliases, linkedin_url)
         SELECT company_key, domain, name, aliases, linkedin_url
-        FROM incoming ORDER BY company_key
+        FROM incoming AS i
+        WHERE NOT EXISTS (  -- a known company with nothing new is not even locked
+            SELECT FROM core.companies AS k
+            WHERE k.company_key = i.company_key
+                AND (i.aliases || ARRAY[i.name]) <@ (k.aliases || ARRAY[k.name])
+                AND (k.linkedin_url IS NOT NULL OR i.linkedin_url IS NULL))
+        ORDER BY company_key
         ON CONFLICT (company_key) DO UPDATE SET
             aliases = ARRAY(
                 SELECT DISTINCT a FROM unnest(c.aliases || excluded.aliases || ARRAY[excluded.name])
