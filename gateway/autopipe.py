@@ -4,7 +4,8 @@ Every webhook costs the gateway two script calls (the rate limit in `security.Gu
 accept in `queue.Enqueuer`), and redis-py spends far more CPU on each command's connection
 checkout, retry wrapper and reply handling than Redis spends running it. `AutoPipeline`
 gathers the calls that requests make within one turn of the event loop and sends them as
-one pipeline: one connection checkout, one write and one read for the lot. Each caller
+one pipeline: one connection checkout, one write and one read for the lot (a call alone
+in its turn goes as a plain command, which costs less than a pipeline of one). Each caller
 still gets its own reply or exception; a lost connection fails every call of its batch,
 as it would have failed each of them alone. Nothing waits for a batch to fill.
 """
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 _Call = tuple[tuple[Any, ...], "asyncio.Future[Any]"]
 
@@ -64,11 +65,8 @@ class AutoPipeline:
         task.add_done_callback(self._tasks.discard)
 
     async def _send(self, batch: list[_Call]) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        for args, _future in batch:
-            pipe.execute_command(*args)
         try:
-            replies = await pipe.execute(raise_on_error=False)
+            replies = await self._replies([args for args, _future in batch])
         except Exception as err:  # the connection: every call of the batch fails with it
             replies = [err] * len(batch)
         except BaseException:
@@ -82,6 +80,19 @@ class AutoPipeline:
                 future.set_exception(reply)
             else:
                 future.set_result(reply)
+
+    async def _replies(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Each command's reply or error; a lone command skips the pipeline's extra cost."""
+        if len(commands) == 1:
+            try:
+                return [await self.client.execute_command(*commands[0])]
+            except ResponseError as err:
+                return [err]
+        pipe = self.client.pipeline(transaction=False)
+        for args in commands:
+            pipe.execute_command(*args)
+        replies: list[Any] = await pipe.execute(raise_on_error=False)
+        return replies
 
 
 class BatchedScript:
