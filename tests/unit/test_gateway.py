@@ -193,3 +193,16 @@ def test_zero_window_writes_no_dedup_key(
         assert client.post(INGEST, json=BODY, headers={"X-API-Key": KEY}).status_code == 202
     assert _keys("unit:dedup:*") == []
     assert len(_queued("store_raw")) == 2
+
+
+def test_messages_are_the_ones_actor_send_would_build(client: TestClient) -> None:
+    from gateway.queue import _message
+    from workers import stages
+
+    ours = _message(stages.store_raw, {"job_id": "j", "body": {"a": 1}}).asdict()
+    theirs = stages.store_raw.message_with_options(kwargs={"job_id": "j", "body": {"a": 1}})
+    expected = theirs.copy(options={"redis_message_id": ours["options"]["redis_message_id"]})
+    volatile = {"message_id", "message_timestamp"}
+    assert {k: v for k, v in ours.items() if k not in volatile} == {
+        k: v for k, v in expected.asdict().items() if k not in volatile
+    }
