@@ -12,7 +12,6 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Query, Request
 
 from gateway.deps import ClientDep, ConnectionDep, ServicesDep
@@ -48,7 +47,9 @@ async def ingest_lead(
 ) -> JobAccepted:
     """Stored raw, then normalised into `client.leads`, `leads_people`, `leads_companies`."""
     principal.require_client(payload.normalized_client_domain())
-    received = orjson.loads(await request.body())  # kept exactly as sent, untrimmed
+    # Kept exactly as sent, untrimmed: FastAPI's own parse of the body (the standard
+    # library's, so integers of any size stay exact), cached on the request.
+    received = await request.json()
     return await accept(
         request,
         services,

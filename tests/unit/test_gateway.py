@@ -206,3 +206,19 @@ def test_messages_are_the_ones_actor_send_would_build(client: TestClient) -> Non
     assert {k: v for k, v in ours.items() if k not in volatile} == {
         k: v for k, v in expected.asdict().items() if k not in volatile
     }
+
+
+def test_a_lead_is_queued_exactly_as_sent(client: TestClient) -> None:
+    raw = (
+        b'{"client_domain": " Acme.com ", "first_name": "  Ann ", "crm_id": '
+        b"123456789012345678901234567890, "
+        b'"score": 0.1, "tags": ["a", null]}'
+    )
+    headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
+    response = client.post("/run/client/leads/ingest", content=raw, headers=headers)
+    assert response.status_code == 202, response.text
+    [message] = _queued("store_lead")
+    lead = message["kwargs"]["body"]["lead"]
+    assert lead["crm_id"] == 123456789012345678901234567890  # not rounded to a float
+    assert (lead["client_domain"], lead["first_name"]) == (" Acme.com ", "  Ann ")
+    assert lead["tags"] == ["a", None]
