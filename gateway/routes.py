@@ -182,7 +182,7 @@ def get_person(
 
 
 @router.get("/healthz", response_model=Health, tags=["health"])
-def healthz() -> Health:
+async def healthz() -> Health:
     """The process is up (no dependency checked)."""
     return Health(status="ok")
 
