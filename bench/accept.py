@@ -2,10 +2,12 @@
 
 Both apps run as one uvicorn process on a loopback port, loaded from this process (wrk if
 installed, else `bench.load`'s asyncio client) with 8–30 KB bodies, each one unique so
-de-duplication never short-circuits. The gateway runs on the shared Redis in a scratch
-namespace and a scratch database; nothing consumes its queue, so a trimmer drops the queued
-messages every half second to keep the shared Redis small (de-dup keys stay until cleanup).
-Rounds alternate bare / gateway, so drift on a shared machine hits both alike.
+de-duplication never short-circuits. The gateway runs on a private redis-server (or, with
+`--accept-redis shared`, the shared one in a scratch namespace: other people's slow
+commands there stall it for milliseconds at a time) and a scratch database; nothing
+consumes its queue, so a trimmer drops the queued messages every half second to keep Redis
+small (de-dup keys stay until cleanup). Rounds alternate bare / gateway, so drift on a
+shared machine hits both alike.
 
 With N connections kept busy, Little's law ties latency to throughput: p50 is at least
 N / throughput, so the closed-loop p99 mostly measures how saturated the server is (32
@@ -47,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--check-loadgen", action="store_true", help="also load the bare app with both generators"
     )
+    group.add_argument("--accept-redis", choices=("private", "shared"), default="private")
     group.add_argument(
         "--accept-open-fraction",
         type=float,
@@ -90,6 +93,16 @@ def drive(
         connections=connections,
         seconds=seconds,
     )
+
+
+@contextmanager
+def _redis(which: str) -> Iterator[str]:
+    """The URL of the Redis the gateway runs on: a private server, or the shared one."""
+    if which == "shared":
+        yield env.REDIS_URL
+        return
+    with env.private_redis() as url:
+        yield url
 
 
 @contextmanager
@@ -221,9 +234,13 @@ def run(args: argparse.Namespace) -> list[Figure]:
         flush=True,
     )
     runs: dict[str, list[load.LoadResult]] = {"bare": [], "gateway": []}
-    with env.scratch_database() as database_url, env.redis_namespace() as namespace:
+    with (
+        env.scratch_database() as database_url,
+        _redis(args.accept_redis) as redis_url,
+        env.redis_namespace(redis_url) as namespace,
+    ):
         service_env = env.service_env(
-            database_url=database_url, redis_url=env.REDIS_URL, namespace=namespace
+            database_url=database_url, redis_url=redis_url, namespace=namespace
         )
         for number in range(args.accept_rounds):
             for app in ("bare", "gateway"):
