@@ -9,13 +9,15 @@ on the 8–30 KB bodies every stage moves).
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-#: A run of 19+ digits may be an integer orjson cannot read exactly (int64 has 19 digits).
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+#: Every digit byte as "0", every other byte as " ": a run of 19 zeros in the translation
+#: is a run of 19+ digits, which may be an integer orjson cannot read exactly (int64 has 19
+#: digits). `bytes.translate` + `in` scans a 17 KB body in ~30 µs, a regex in ~250 µs.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"0" * 19
 
 
 def dumps(value: Any) -> bytes:
@@ -34,6 +36,6 @@ def dumps_text(value: Any) -> str:
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse JSON exactly: huge integers stay integers."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if _LONG_DIGITS.search(raw):  # maybe a huge integer: exact, but slower
+    if _LONG_RUN in raw.translate(_DIGITS_AS_ZERO):  # maybe a huge integer: exact, but slower
         return json.loads(raw)
     return orjson.loads(raw)

@@ -1,9 +1,9 @@
 """Write-back to Clay, the trigger: notice a job with a callback reaching a final state.
 
 The gateway takes `callback_url`/`callback_token` out of an accepted body and keeps them in
-Redis under the job id (`take_spec`, `save_spec`), so the token is in no message, retry,
-dead letter or debug log (a body sent to the first stage some other way is treated the
-same by `Callbacks.before_process_message`). After a stage that left its job final (as
+Redis under the job id (`take_spec`; its accept script writes them), so the token is in no
+message, retry, dead letter or debug log (a body sent to the first stage some other way is
+treated the same by `Callbacks.before_process_message`). After a stage that left its job final (as
 `Tracking` reports once it has recorded the outcome: stages that hand on cost no Redis
 read), `Callbacks` reads the job's status; when it is final (succeeded or dead, again after
 a replay) it records a `callback_queued` event and sends `deliver_callback` (see
@@ -54,11 +54,6 @@ def take_spec(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | No
         "linkedin_url": body.get("linkedin_url"),
     }
     return rest, spec
-
-
-async def save_spec(client: Any, namespace: str, job_id: str, spec: dict[str, Any]) -> None:
-    """Keep a job's callback (asyncio Redis client: the gateway's)."""
-    await client.set(spec_key(namespace, job_id), orjson.dumps(spec), ex=SPEC_TTL_S)
 
 
 def load_spec(client: Any, namespace: str, job_id: str) -> dict[str, Any] | None:
