@@ -271,9 +271,9 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
 
     Many people share a company, so its row is hot: it is only locked and written when the
     profile adds something (a new alias or name, a missing LinkedIn URL), and callers
-    should commit soon after (`workers.stages.sync_core` does so in a transaction of its own), so one
-    person's sync never waits on another's. Rows go in key order so that concurrent
-    profiles sharing companies lock them in the same order and cannot deadlock.
+    should commit soon after (`workers.stages.sync_core` does so in a transaction of its
+    own), so one person's sync never waits on another's. Rows go in key order so that
+    concurrent profiles sharing companies lock them in the same order and cannot deadlock.
     """
     if not companies:
         return {}
