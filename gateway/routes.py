@@ -10,11 +10,12 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import text
 
-from gateway.deps import ConnectionDep, PrincipalDep, Services, ServicesDep
+from gateway.auth import Principal
+from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
 from gateway.queue import Intake, content_key, idempotency_key
 from pipeline import callbacks, normalize
-from pipeline.store import ops, read
+from pipeline.store import leads, ops, read
 from schemas.api import Health, JobAccepted, JobStatus, Person
 from schemas.webhooks import PersonProfileIngest
 from workers import callbacks as hooks
@@ -48,8 +49,11 @@ async def accept(
     scope: str,
     idempotency: str | None,
     force: bool,
+    client_domain: str | None = None,
 ) -> JobAccepted:
     """Enqueue the first stage of a job and answer 202; repeats map to the original job.
+
+    `client_domain`: the client a scoped key's job belongs to, so that key may poll it.
 
     One atomic Redis round trip (`Enqueuer.accept`) checks the de-duplication key, records
     the job as queued, keeps its callback beside it (so the token is in no message or log)
@@ -64,7 +68,7 @@ async def accept(
     intake = Intake(
         dedup=None if force else await _dedup_key(request, scope, idempotency),
         window_s=services.settings.dedup_window_s,
-        marker={"kind": kind},
+        marker={"kind": kind, **({"client_domain": client_domain} if client_domain else {})},
         marker_ttl_s=QUEUED_TTL_S,
         extra=(
             (hooks.spec_key(enqueuer.namespace, job_id), orjson.dumps(callback), hooks.SPEC_TTL_S)
@@ -125,16 +129,37 @@ async def ingest_person_profile(
 
 
 @router.get("/jobs/{job_id}", response_model=JobStatus, tags=["jobs"], name="get_job")
-async def get_job(job_id: str, services: ServicesDep, _principal: PrincipalDep) -> JobStatus:
-    """A job's status, its stages and its whole history."""
+async def get_job(job_id: str, services: ServicesDep, principal: ClientDep) -> JobStatus:
+    """A job's status, its stages and its whole history.
+
+    A key scoped to a client_domain sees only that client's lead jobs (any other job is a
+    404 to it, as if it did not exist); an admin key sees every job.
+    """
     job_key = _uuid(job_id)
     job = await _run_sync(services, ops.load_job, job_id=job_key)
+    queued = None if job is not None and principal.is_admin else await _queued(services, job_key)
+    if not principal.is_admin and not await _owns(services, principal, job_key, queued):
+        raise ApiError(404, f"no job {job_id}", field="job_id")
     if job is not None:
         return job_status(job)
-    queued = await services.enqueuer.queued(job_key)
     if queued is None:
         raise ApiError(404, f"no job {job_id}", field="job_id")
     return JobStatus(job_id=job_key, kind=queued.get("kind"), status="queued")
+
+
+async def _queued(services: Services, job_id: str) -> dict[str, Any] | None:
+    marker: dict[str, Any] | None = await services.enqueuer.queued(job_id)
+    return marker
+
+
+async def _owns(
+    services: Services, principal: Principal, job_id: str, queued: dict[str, Any] | None
+) -> bool:
+    """Whether a client-scoped key's client is the one this job was accepted for."""
+    if queued is not None and queued.get("client_domain") == principal.client_domain:
+        return True
+    stored = await _run_sync(services, leads.lead_job_client_domain, job_id=job_id)
+    return stored is not None and stored == principal.client_domain
 
 
 def job_status(job: dict[str, Any]) -> JobStatus:

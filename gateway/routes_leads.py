@@ -59,6 +59,7 @@ async def ingest_lead(
         scope=str(principal.key_id),
         idempotency=idempotency,
         force=force,
+        client_domain=payload.normalized_client_domain(),
     )
 
 

@@ -60,6 +60,13 @@ def load_lead_payload(conn: Connection, *, raw_id: int) -> RowMapping:
     return row._mapping
 
 
+def lead_job_client_domain(conn: Connection, *, job_id: str) -> str | None:
+    """The client a lead job was stored for (None: not a lead job, or not stored yet)."""
+    table = t.client_lead_payloads
+    stmt = select(table.c.client_domain).where(table.c.job_id == job_id)
+    return conn.execute(stmt).scalar_one_or_none()
+
+
 def insert_lead(
     conn: Connection, *, job_id: str, raw_id: int, lead: LeadRecord
 ) -> tuple[int, bool]:

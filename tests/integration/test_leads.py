@@ -173,6 +173,31 @@ def test_scoped_key_reaches_only_its_own_client(
     assert client.get("/api/leads").status_code == 422  # an admin must say which client
 
 
+def test_a_scoped_key_follows_its_own_lead_jobs_and_no_others(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    own = scoped_key(engine, "thistlecove.ai")
+    stranger = scoped_key(engine, "tallisferry.io")
+    body = {"client_domain": "thistlecove.ai", "work_email": "e@f-corp.com"}
+    job_id = client.post(INGEST, json=body, headers=own).json()["job_id"]
+
+    assert client.get(f"/jobs/{job_id}", headers=own).status_code == 200  # queued or later
+    assert client.get(f"/jobs/{job_id}", headers=stranger).status_code == 404
+    done = wait_job(client, job_id)  # admin
+    assert done["status"] == "succeeded"
+    mine = client.get(f"/jobs/{job_id}", headers=own)
+    assert (mine.status_code, mine.json()["status"]) == (200, "succeeded")
+    assert client.get(f"/jobs/{job_id}", headers=stranger).status_code == 404
+
+    # Any job that is not one of its client's leads does not exist for a scoped key.
+    other = client.post(INGEST, json={**body, "client_domain": "tallisferry.io"})
+    assert client.get(f"/jobs/{other.json()['job_id']}", headers=own).status_code == 404
+    lookup = client.post("/run/people/db/person-job-title/lookup", json={"job_title": "CEO"})
+    lookup_job = lookup.json()["job_id"]
+    assert client.get(f"/jobs/{lookup_job}").status_code == 200
+    assert client.get(f"/jobs/{lookup_job}", headers=own).status_code == 404
+
+
 def test_invalid_lead_is_rejected_before_the_queue(client: TestClient) -> None:
     for body in ({"work_email": "a@b.com"}, {"client_domain": "not a domain"}):
         response = client.post(INGEST, json=body)
