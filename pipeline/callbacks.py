@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 #: The stage name callback events are recorded under.
 STAGE = "deliver_callback"
 
-#: Header Clay's webhook sources read their auth token from.
-TOKEN_HEADER = "x-clay-webhook-auth"
+#: Name of the header Clay's webhook sources read their auth token from (a name, no secret).
+AUTH_HEADER_NAME = "x-clay-webhook-auth"
 
 #: Event names, in the order a delivery can produce them.
 QUEUED, RETRYING, DELIVERED, FAILED = (

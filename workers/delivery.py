@@ -94,7 +94,7 @@ def _attempt(job: str, attempt: int, spec: dict[str, Any]) -> None:
     if row is None:
         return
     body = callbacks.payload(row, linkedin_url=spec.get("linkedin_url"))
-    headers = {callbacks.TOKEN_HEADER: spec["token"]} if spec.get("token") else {}
+    headers = {callbacks.AUTH_HEADER_NAME: spec["token"]} if spec.get("token") else {}
     retry_after_ms = 0
     try:
         response = _http().post(spec["url"], json=body, headers=headers)
