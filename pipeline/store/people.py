@@ -479,7 +479,7 @@ def upsert_person_location(
         "matched": matched,
         **match.model_dump(),
     }
-    _upsert_one_per_person(conn, _UPSERT_LOCATION, person_id, values)
+    conn.execute(_UPSERT_LOCATION, {"person_id": person_id, **values})
 
 
 def upsert_person_job_title(
@@ -498,13 +498,7 @@ def upsert_person_job_title(
         "matched": matched,
         **match.model_dump(),
     }
-    _upsert_one_per_person(conn, _UPSERT_JOB_TITLE, person_id, values)
-
-
-def _upsert_one_per_person(
-    conn: Connection, statement: Any, person_id: int, values: dict[str, Any]
-) -> None:
-    conn.execute(statement, {"person_id": person_id, **values})
+    conn.execute(_UPSERT_JOB_TITLE, {"person_id": person_id, **values})
 
 
 def _one_per_person_statement(table: Table, columns: Sequence[str]) -> Any:
