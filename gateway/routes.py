@@ -137,7 +137,9 @@ async def get_job(job_id: str, services: ServicesDep, principal: ClientDep) -> J
     """
     job_key = _uuid(job_id)
     job = await _run_sync(services, ops.load_job, job_id=job_key)
-    queued = None if job is not None and principal.is_admin else await _queued(services, job_key)
+    queued = (
+        None if job is not None and principal.is_admin else await services.enqueuer.queued(job_key)
+    )
     if not principal.is_admin and not await _owns(services, principal, job_key, queued):
         raise ApiError(404, f"no job {job_id}", field="job_id")
     if job is not None:
@@ -145,11 +147,6 @@ async def get_job(job_id: str, services: ServicesDep, principal: ClientDep) -> J
     if queued is None:
         raise ApiError(404, f"no job {job_id}", field="job_id")
     return JobStatus(job_id=job_key, kind=queued.get("kind"), status="queued")
-
-
-async def _queued(services: Services, job_id: str) -> dict[str, Any] | None:
-    marker: dict[str, Any] | None = await services.enqueuer.queued(job_id)
-    return marker
 
 
 async def _owns(
