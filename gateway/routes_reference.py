@@ -196,10 +196,8 @@ async def update_location(
 
 @router.post(
     "/run/reference/job-title/backfill",
-    status_code=202,
-    response_model=JobAccepted,
-    responses=_ADMIN_ONLY,
     summary="Fill reference seniority/function from PDL title data, then re-match people",
+    **_ADMIN_JOB,
 )
 async def backfill_job_titles(
     request: Request,
@@ -237,10 +235,8 @@ TickerBody = Annotated[
 
 @router.post(
     "/run/companies/db/public-ticker/backfill",
-    status_code=202,
-    response_model=JobAccepted,
-    responses=_ADMIN_ONLY,
     summary="Set public tickers by company domain (one item or a list)",
+    **_ADMIN_JOB,
 )
 async def backfill_public_tickers(
     request: Request,
