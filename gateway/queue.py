@@ -40,15 +40,23 @@ _UNUSED_MAX_UNPACK = 1000
 #: gateway to the workers' heartbeat set: a gateway fetches nothing, so there it was only an
 #: entry for maintenance to expire. Lua does not roll back, so the de-dup key is written
 #: last: if any write fails, no de-dup key outlives a job that was never queued.
+#: The de-dup key holds the job id and, after a newline, the body's fingerprint (if any), so
+#: a key reused with another body is told apart from a repeat.
 #: KEYS: queue list, queue's message hash, queued marker, de-dup key, extra key.
 #: ARGV: job id, de-dup window s (0: none), marker, marker TTL s, Redis message id, message,
-#: extra value ("": none), extra TTL s. Returns the earlier job's id, or nil once enqueued.
+#: extra value ("": none), extra TTL s, body fingerprint ("": none). Returns nil once
+#: enqueued, else {earlier job id, 1 if its fingerprint differs from this body's else 0}.
 ACCEPT_LUA = """
 local window = tonumber(ARGV[2])
 if window > 0 then
   local previous = redis.call('GET', KEYS[4])
   if previous then
-    return previous
+    local sep = string.find(previous, '\\n', 1, true)
+    if not sep then
+      return {previous, 0}
+    end
+    local other = string.sub(previous, sep + 1) ~= ARGV[9]
+    return {string.sub(previous, 1, sep - 1), other and 1 or 0}
   end
 end
 redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4])
@@ -58,7 +66,7 @@ end
 redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
 redis.call('RPUSH', KEYS[1], ARGV[5])
 if window > 0 then
-  redis.call('SET', KEYS[4], ARGV[1], 'EX', window)
+  redis.call('SET', KEYS[4], ARGV[1] .. '\\n' .. ARGV[9], 'EX', window)
 end
 return false
 """
@@ -77,6 +85,17 @@ class Intake:
     marker_ttl_s: int
     #: Another key to set with the job (key, value, TTL s), e.g. its callback.
     extra: tuple[str, bytes, int] | None = None
+    #: What the body must match for a repeat of `dedup` to be the same request ("": any).
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The job an accept's de-duplication key already maps to."""
+
+    job_id: str
+    #: Whether that job was accepted for a body with another fingerprint (a reused key).
+    other_body: bool
 
 
 class Enqueuer:
@@ -129,11 +148,11 @@ class Enqueuer:
 
     async def accept(
         self, actor: dramatiq.Actor[Any, Any], intake: Intake, *, job_id: str, **kwargs: Any
-    ) -> str | None:
+    ) -> Earlier | None:
         """Enqueue `actor(job_id=job_id, **kwargs)` with `intake`, in one atomic round trip.
 
-        Returns the id of the earlier job `intake.dedup` maps to (then nothing is written),
-        else None once the message is queued. Raises whatever Redis raises; a failed call
+        Returns the earlier job `intake.dedup` maps to (then nothing is written), else None
+        once the message is queued. Raises whatever Redis raises; a failed call
         leaves no de-dup key (see `ACCEPT_LUA`).
         """
         message = _message(actor, {"job_id": job_id, **kwargs})
@@ -158,10 +177,13 @@ class Enqueuer:
                 message.encode(),
                 extra_value,
                 extra_ttl,
+                intake.fingerprint,
             ],
         )
         if previous is not None:
-            return previous.decode() if isinstance(previous, bytes) else str(previous)
+            earlier, other = previous
+            job = earlier.decode() if isinstance(earlier, bytes) else str(earlier)
+            return Earlier(job_id=job, other_body=bool(other))
         self.broker.emit_after("enqueue", message, None)
         return None
 
@@ -228,6 +250,11 @@ def content_key(route: str, body: bytes, *, scope: str) -> str:
     for part in (route.encode(), b"\0", scope.encode(), b"\0", body):
         digest.update(part)
     return "sha256:" + digest.hexdigest()
+
+
+def fingerprint(body: bytes) -> str:
+    """What a request reusing an `Idempotency-Key` must repeat: its exact body bytes."""
+    return hashlib.sha256(body).hexdigest()
 
 
 def idempotency_key(route: str, header: str, *, scope: str) -> str:

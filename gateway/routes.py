@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import dramatiq
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
-from gateway.queue import Intake, content_key, idempotency_key
+from gateway.queue import Intake, content_key, fingerprint, idempotency_key
 from pipeline import callbacks, normalize
-from pipeline.store import leads, ops, read
-from schemas.api import Health, JobAccepted, JobStatus, Person
+from pipeline.store import dashboard, leads, ops, read
+from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
 from schemas.webhooks import PersonProfileIngest
 from workers import callbacks as hooks
 from workers import stages
 
 router = APIRouter()
+
+#: Error code of a reused `Idempotency-Key` with another body (as payment APIs answer it).
+IDEMPOTENCY_REUSED = "idempotency_key_reused"
 
 #: How long an accepted job is known as `queued` before a worker has created its row.
 QUEUED_TTL_S = 7 * 24 * 3600
@@ -67,6 +71,7 @@ async def accept(
     enqueuer = services.enqueuer
     intake = Intake(
         dedup=None if force else await _dedup_key(request, scope, idempotency),
+        fingerprint=fingerprint(await request.body()) if idempotency and not force else "",
         window_s=services.settings.dedup_window_s,
         marker={"kind": kind, **({"client_domain": client_domain} if client_domain else {})},
         marker_ttl_s=QUEUED_TTL_S,
@@ -80,9 +85,26 @@ async def accept(
         previous = await enqueuer.accept(actor, intake, job_id=job_id, body=body)
     except Exception:
         raise ApiError(503, "the queue is unavailable; nothing was accepted, retry") from None
-    if previous:
-        return _accepted(request, previous, duplicate=True)
-    return _accepted(request, job_id, duplicate=False)
+    if previous is None:
+        return _accepted(request, job_id, duplicate=False)
+    if previous.other_body:
+        raise ApiError(
+            422,
+            f"this Idempotency-Key was used for another body; it maps to job {previous.job_id}",
+            field="Idempotency-Key",
+            code=IDEMPOTENCY_REUSED,
+        )
+    status = await _current_status(services, previous.job_id)
+    return _accepted(request, previous.job_id, duplicate=True, status=status)
+
+
+async def _current_status(services: Services, job_id: str) -> JobStatusName:
+    """The status of an earlier job a repeat maps to: its row's, else queued."""
+    try:
+        status = await _run_sync(services, dashboard.job_state, job_id=job_id)
+    except SQLAlchemyError:  # the repeat is answered all the same; the poll tells the rest
+        status = None
+    return cast(JobStatusName, status) if status else "queued"
 
 
 async def _dedup_key(request: Request, scope: str, idempotency: str | None) -> str:
@@ -93,9 +115,12 @@ async def _dedup_key(request: Request, scope: str, idempotency: str | None) -> s
     return content_key(route, await request.body(), scope=scope)
 
 
-def _accepted(request: Request, job_id: str, *, duplicate: bool) -> JobAccepted:
+def _accepted(
+    request: Request, job_id: str, *, duplicate: bool, status: JobStatusName = "queued"
+) -> JobAccepted:
     return JobAccepted(
         job_id=job_id,
+        status=status,
         status_url=str(request.url_for("get_job", job_id=job_id)),
         duplicate=duplicate,
     )

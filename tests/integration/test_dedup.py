@@ -57,19 +57,48 @@ def test_same_body_twice_is_one_job_and_one_run(
     assert _raw_rows(engine) == 2
 
 
-def test_idempotency_key_maps_different_bodies_to_one_job(
+def test_idempotency_key_repeat_is_the_first_job(
     client: TestClient, worker: dramatiq.Worker, engine: Engine
 ) -> None:
     headers = {"Idempotency-Key": "clay-row-17"}
     first = _accept(client, _body(1), headers=headers)
-    second = _accept(client, _body(2), headers=headers)
+    second = _accept(client, _body(1), headers=headers)
     other_key = _accept(client, _body(1), headers={"Idempotency-Key": "clay-row-18"})
-    assert second["job_id"] == first["job_id"]
+    assert (second["job_id"], second["duplicate"]) == (first["job_id"], True)
     assert other_key["job_id"] != first["job_id"]
     for job in (first["job_id"], other_key["job_id"]):
         assert wait_job(client, job)["status"] == "succeeded"
     drain(worker)
     assert _raw_rows(engine) == 2
+
+
+def test_idempotency_key_reused_with_another_body_is_a_422_naming_the_first_job(
+    client: TestClient,
+) -> None:
+    headers = {"Idempotency-Key": "clay-row-17"}
+    first = _accept(client, _body(1), headers=headers)
+    reused = client.post(INGEST, json=_body(2), headers=headers)
+    assert reused.status_code == 422, reused.text
+    error = reused.json()["error"]
+    assert error["code"] == "idempotency_key_reused"
+    assert error["field"] == "Idempotency-Key"
+    assert first["job_id"] in error["message"]
+    # the same body under the same key is still a plain repeat
+    assert _accept(client, _body(1), headers=headers)["job_id"] == first["job_id"]
+
+
+def test_a_repeat_answers_the_jobs_current_status(
+    client: TestClient, worker: dramatiq.Worker
+) -> None:
+    first = _accept(client, _body(3))
+    assert first["status"] == "queued"
+    assert wait_job(client, first["job_id"])["status"] == "succeeded"
+    again = _accept(client, _body(3))
+    assert (again["job_id"], again["duplicate"], again["status"]) == (
+        first["job_id"],
+        True,
+        "succeeded",
+    )
 
 
 def test_a_failed_enqueue_leaves_no_dedup_key_and_the_retry_runs(
