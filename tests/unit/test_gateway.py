@@ -101,12 +101,15 @@ def test_repeat_within_window_is_the_same_job(client: TestClient) -> None:
     assert len(_queued("store_raw")) == 2
 
 
-def test_idempotency_key_wins_over_content(client: TestClient) -> None:
+def test_idempotency_key_reused_for_another_body_is_refused(client: TestClient) -> None:
     headers = {"X-API-Key": KEY, "Idempotency-Key": "row-17"}
     first = client.post(INGEST, json=BODY, headers=headers).json()
     other = {**BODY, "workflow_slug": "clay-other"}
-    second = client.post(INGEST, json=other, headers=headers).json()
-    assert second["job_id"] == first["job_id"]
+    second = client.post(INGEST, json=other, headers=headers)
+    assert second.status_code == 422
+    assert second.json()["error"]["code"] == "idempotency_key_reused"
+    assert first["job_id"] in second.json()["error"]["message"]
+    assert len(_queued("store_raw")) == 1
 
 
 def test_queued_job_is_visible_before_a_worker_runs(client: TestClient, monkeypatch: Any) -> None:
