@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway import cli_ops
-from gateway.cli_dlq import cli_engine, database_url, dlq_app, jobs_app
+from gateway.cli import ops
+from gateway.cli.dlq import cli_engine, database_url, dlq_app, jobs_app
 from schemas.settings import get_settings
 
 app = typer.Typer(
@@ -28,13 +28,13 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(jobs_app, name="jobs")
-app.add_typer(cli_ops.backfill_app, name="backfill")
+app.add_typer(ops.backfill_app, name="backfill")
 
 
 def _alembic_config(url: str) -> Any:
     from alembic.config import Config
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     cfg = Config(str(root / "alembic.ini"))
     cfg.set_main_option("script_location", str(root / "alembic"))
     cfg.set_main_option("sqlalchemy.url", url)
@@ -65,7 +65,8 @@ def serve(
 
     Example: hq-ingest serve --port 8000
     """
-    from gateway import embedded, logs
+    from gateway import logs
+    from gateway.cli import embedded
 
     settings = get_settings()
     logs.configure(settings.log_format)
@@ -245,7 +246,7 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="The id from `keys li
     typer.echo(f"revoked key {key_id}")
 
 
-app.command("import")(cli_ops.import_file)
+app.command("import")(ops.import_file)
 
 if __name__ == "__main__":
     app()

@@ -17,7 +17,7 @@ import httpx
 import orjson
 import typer
 
-from gateway import importer
+from gateway.cli import importer
 from schemas.settings import get_settings
 
 backfill_app = typer.Typer(

@@ -192,7 +192,7 @@ def test_dead_letters_need_an_admin_key(client: TestClient, engine: Engine) -> N
 def test_replay_that_dies_again_supersedes_and_cli_tells_the_story(
     client: TestClient, worker: dramatiq.Worker, engine: Engine
 ) -> None:
-    from gateway.cli import app
+    from gateway.cli.main import app
 
     job_id = _post(client, _unknown_shape(0))
     assert wait_job(client, job_id)["status"] == "dead"

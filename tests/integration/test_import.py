@@ -17,7 +17,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway import importer
+from gateway.cli import importer
 from tests.conftest import load_fixture
 from tests.integration.conftest import drain
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
 from gateway import auth
-from gateway.cli import app as cli
+from gateway.cli.main import app as cli
 from pipeline import tables as t
 from tests.security.conftest import bearer
 

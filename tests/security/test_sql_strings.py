@@ -22,7 +22,7 @@ SQL_CALLS = frozenset({"text", "literal_column", "DDL", "exec_driver_sql", "exec
 
 #: (file, function) pairs allowed to format SQL, and why. Keep this list short.
 ALLOWED = {
-    ("gateway/embedded.py", "start_postgres"): "CREATE DATABASE on the constant EMBEDDED_DB",
+    ("gateway/cli/embedded.py", "start_postgres"): "CREATE DATABASE on the constant EMBEDDED_DB",
 }
 
 
