@@ -16,6 +16,8 @@ from schemas.ops_api import (
     BulkReplayResult,
     DeadLetter,
     DeadLetterFilter,
+    DeadLetterGroup,
+    DeadLetterGroups,
     DeadLetterPage,
     ReplayOutcome,
     ReplayRequest,
@@ -48,6 +50,34 @@ def list_dead_letters(
             "total": deadletters.count_letters(conn, where=where),
         }
     )
+
+
+@router.get("/groups", response_model=DeadLetterGroups)
+def dead_letter_groups(
+    conn: ConnectionDep,
+    _admin: AdminDep,
+    where: Annotated[DeadLetterFilter, Query()],
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most groups returned")] = 200,
+) -> DeadLetterGroups:
+    """Matching dead letters grouped by cause: workflow, stage, error class and the message
+    with ids, numbers, UUIDs, e-mails, URLs and quoted values masked; largest group first.
+
+    Each group's `filter` (these filters plus its `group` id), posted to
+    `POST /dead-letters/replay`, replays exactly the letters counted in it.
+    """
+    return DeadLetterGroups(
+        items=[
+            DeadLetterGroup(**row, filter=group_filter(where, row["group"]))
+            for row in deadletters.groups(conn, where=where, limit=limit)
+        ],
+        total=deadletters.count_letters(conn, where=where),
+    )
+
+
+def group_filter(where: DeadLetterFilter, group: str) -> dict[str, Any]:
+    """The replay filter of one group: the listing's own filters narrowed to the group."""
+    selection = where.model_copy(update={"group": group})
+    return selection.model_dump(mode="json", exclude_none=True)
 
 
 def _cursor(value: str | None) -> int | None:

@@ -501,8 +501,13 @@ dead_letters = Table(
     _now("dead_at"),
     Column("replayed_at", DateTime(timezone=True)),
     Column("replay_count", Integer, nullable=False, server_default=text("0")),
+    # The letter's cause, from `pipeline.errorgroups.fingerprint` (written with the letter).
+    Column("error_class", Text),
+    Column("error_pattern", Text),
+    Column("error_group", Text),
     Index("ix_dead_letters_stage_dead_at", "stage", "dead_at"),
     Index("ix_dead_letters_job_id", "job_id"),
+    Index("ix_dead_letters_error_group", "error_group", "dead_at"),
     schema="ops",
 )
 

@@ -16,6 +16,9 @@ BIGINT_MAX = 2**63 - 1
 
 LetterIdValue = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 
+#: A dead-letter group id (`pipeline.errorgroups.group_id`).
+GROUP_PATTERN = r"^[0-9a-f]{16}$"
+
 
 class DeadLetterFilter(BaseModel):
     """Which dead letters to list or replay; every given field must match."""
@@ -34,6 +37,11 @@ class DeadLetterFilter(BaseModel):
         default=None, description="true: only replayed letters, false: only never replayed"
     )
     ids: list[LetterIdValue] | None = Field(default=None, max_length=MAX_REPLAY_BATCH)
+    group: str | None = Field(
+        default=None,
+        pattern=GROUP_PATTERN,
+        description="A cause's group id, from `GET /dead-letters/groups`",
+    )
 
     def is_empty(self) -> bool:
         """True when no field narrows the selection."""
@@ -116,3 +124,28 @@ class BulkReplayResult(BaseModel):
     skipped: list[ReplayOutcome] = []
     failed: list[ReplayOutcome] = []
     has_more: bool = Field(description="More letters matched than `limit`; run again for them")
+
+
+class DeadLetterGroup(BaseModel):
+    """One cause: letters of one workflow and stage whose errors normalise alike."""
+
+    group: str = Field(description="The group's id; `filter.group` selects its letters")
+    workflow_slug: str | None = None
+    stage: str
+    error_class: str = Field(description="The exception's type, '' when the error names none")
+    message: str = Field(description="The error message with ids, numbers and values masked")
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    sample_job_id: str = Field(description="The job of the group's newest letter")
+    sample_error: str = Field(description="That letter's error as written")
+    filter: dict[str, Any] = Field(
+        description="Post it to `POST /dead-letters/replay` to replay exactly this group"
+    )
+
+
+class DeadLetterGroups(BaseModel):
+    """`GET /dead-letters/groups`: the causes of the matching letters, largest first."""
+
+    items: list[DeadLetterGroup]
+    total: int = Field(description="Letters matching the filters, in every group")

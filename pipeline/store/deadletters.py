@@ -41,6 +41,7 @@ def _conditions(where: DeadLetterFilter) -> list[ColumnElement[bool]]:
         (c.workflow_slug, where.workflow_slug),
         (c.reason, where.reason),
         (c.job_id, str(where.job_id) if where.job_id else None),
+        (c.error_group, where.group),
     ):
         if value is not None:
             conditions.append(column == value)
@@ -78,6 +79,40 @@ def matching_ids(conn: Connection, *, where: DeadLetterFilter, limit: int) -> li
     """Ids of matching letters, oldest first (the order a bulk replay sends them in)."""
     stmt = select(_letters.c.id).where(*_conditions(where)).order_by(_letters.c.id).limit(limit)
     return list(conn.execute(stmt).scalars())
+
+
+def groups(conn: Connection, *, where: DeadLetterFilter, limit: int) -> list[dict[str, Any]]:
+    """Matching letters by cause (`error_group`), largest group first.
+
+    Each row: the group's workflow, stage, error class and normalised message, its count,
+    first and last `dead_at`, and the job and error of its newest letter.
+    """
+    c = _letters.c
+    newest = func.max(c.id).label("newest_id")
+    summary = (
+        select(
+            c.error_group.label("group"),
+            c.workflow_slug,
+            c.stage,
+            c.error_class,
+            c.error_pattern.label("message"),
+            func.count().label("count"),
+            func.min(c.dead_at).label("first_seen"),
+            func.max(c.dead_at).label("last_seen"),
+            newest,
+        )
+        .where(*_conditions(where))
+        .group_by(c.error_group, c.workflow_slug, c.stage, c.error_class, c.error_pattern)
+        .order_by(func.count().desc(), func.max(c.dead_at).desc())
+        .limit(limit)
+        .subquery()
+    )
+    sample = _letters.alias("sample")
+    stmt = select(
+        summary, sample.c.job_id.label("sample_job_id"), sample.c.error.label("sample_error")
+    ).join(sample, sample.c.id == summary.c.newest_id)
+    rows = [dict(row) for row in conn.execute(stmt).mappings()]
+    return sorted(rows, key=lambda r: (-r["count"], -r["last_seen"].timestamp()))
 
 
 def load_letter(conn: Connection, *, letter_id: int) -> dict[str, Any] | None:

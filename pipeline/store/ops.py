@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import Boolean, Connection, DateTime, Text, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from pipeline import errorgroups
 from pipeline import tables as t
 
 #: Statuses after which a job does not change unless it is replayed.
@@ -170,9 +171,17 @@ def load_job(conn: Connection, *, job_id: str) -> dict[str, Any] | None:
 def insert_dead_letter(conn: Connection, *, letter: Mapping[str, Any]) -> int | None:
     """Keep a message that will not be retried; idempotent on its message id."""
     table = t.dead_letters
+    cause = errorgroups.fingerprint(
+        workflow_slug=letter.get("workflow_slug"), stage=letter["stage"], error=letter["error"]
+    )
     stmt = (
         insert(table)
-        .values(**letter)
+        .values(
+            **letter,
+            error_class=cause.error_class,
+            error_pattern=cause.pattern,
+            error_group=cause.group,
+        )
         .on_conflict_do_nothing(index_elements=["message_id"])
         .returning(table.c.id)
     )
