@@ -16,6 +16,7 @@ from gateway import (
     routes_ops,
     routes_read,
     routes_reference,
+    routes_workflows,
     runtime,
     security,
 )
@@ -79,7 +80,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     security.install(app)
     app.add_middleware(metrics.AcceptedCounter)
-    for module in (routes, routes_ops, routes_reference, routes_leads, routes_read):
+    for module in (
+        routes,
+        routes_ops,
+        routes_reference,
+        routes_leads,
+        routes_read,
+        routes_workflows,
+    ):
         app.include_router(module.router)
     app.include_router(dashboard.router)
     app.include_router(metrics.router)

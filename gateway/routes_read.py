@@ -11,6 +11,7 @@ from gateway.deps import AdminDep, ConnectionDep, PrincipalDep, ServicesDep
 from gateway.errors import ApiError
 from pipeline import normalize
 from pipeline.store import read, reference
+from pipeline.workflows import registry as workflow_registry
 from schemas.read_api import (
     Company,
     EnrichmentStatus,
@@ -43,8 +44,33 @@ def get_company(
 
 @router.get("/api/enrichment/workflows", response_model=WorkflowList, tags=["registry"])
 def list_workflows(conn: ConnectionDep, _principal: PrincipalDep) -> dict[str, Any]:
-    """Every workflow slug, registered or only seen on jobs, with its jobs counted by status."""
-    return {"workflows": reference.list_workflows(conn)}
+    """Every workflow slug, registered or only seen on jobs, with its jobs counted by status,
+    its definition, the paths it is sent to and whether this deployment extracts it.
+
+    A definition's own slugs are listed before their first body, as not yet registered."""
+    rows = reference.list_workflows(conn)
+    seen = {row["workflow_slug"] for row in rows}
+    rows += [
+        {**workflow_registry.default_row(slug, definition), "registered": False}
+        for definition in workflow_registry.DEFINITIONS
+        for slug in definition.slugs
+        if slug not in seen
+    ]
+    return {"workflows": [_described(row) for row in rows]}
+
+
+def _described(row: dict[str, Any]) -> dict[str, Any]:
+    """A registry row with what its definition says: paths, entity, whether it extracts."""
+    definition = workflow_registry.get(row.get("definition"))
+    if definition is None:
+        return row
+    return {
+        **row,
+        "paths": [route.path for route in definition.routes],
+        "entity": definition.entity,
+        "extracts": True,
+        "priority": row.get("priority", definition.priority),
+    }
 
 
 @router.post(
@@ -69,6 +95,7 @@ def register_workflow(
             needs_review=payload.needs_review,
         )
         (workflow,) = reference.list_workflows(conn, workflow_slug=row["workflow_slug"])
+        workflow = _described(workflow)
     if created:
         return workflow
     return JSONResponse(Workflow.model_validate(workflow).model_dump(mode="json"), status_code=200)

@@ -65,6 +65,23 @@ person_payloads = Table(
     schema="raw",
 )
 
+workflow_payloads = Table(
+    "workflow_payloads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("job_id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("workflow_slug", Text, nullable=False),
+    Column("definition", Text, comment="the definition that extracts it; NULL: none (kept raw)"),
+    Column("natural_key", Text),
+    Column("raw_payload", JSONB, nullable=False, comment="the request body as received"),
+    Column("extracted", Boolean, comment="NULL until extracted; false: kept raw only"),
+    Column("facts", JSONB, comment="what the extractor made of it"),
+    Column("flags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    _now("received_at"),
+    Index("ix_workflow_payloads_slug_received", "workflow_slug", "received_at"),
+    schema="raw",
+)
+
 client_lead_payloads = Table(
     "client_lead_payloads",
     metadata,
@@ -196,6 +213,9 @@ enrichment_workflow_registry = Table(
     Column("needs_review", Boolean, nullable=False, server_default=text("false")),
     Column("description", Text),
     _now(),
+    Column("definition", Text, comment="the workflow definition that extracts its bodies"),
+    Column("priority", Integer, comment="coalesce priority of its facts: lower wins"),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
     schema="reference",
 )
 
@@ -212,6 +232,81 @@ companies = Table(
     Column("linkedin_url", Text),
     _now(),
     _now("updated_at"),
+    # The golden record: each recomputed from `core.company_facts` (see `store.companies`).
+    Column("linkedin_org_id", Text),
+    Column("website", Text),
+    Column("industry", Text),
+    Column("company_type", Text),
+    Column("size_range", Text),
+    Column("employee_count", Integer),
+    Column("follower_count", Integer),
+    Column("founded_year", Integer),
+    Column("description", Text),
+    Column("headquarters", Text),
+    Column("city", Text),
+    Column("state", Text),
+    Column("country", Text),
+    Column("country_code", Text),
+    Column("revenue", Text),
+    Column("total_funding", BigInteger),
+    Column("funding_stage", Text),
+    Column("is_public", Boolean),
+    Column("is_investor", Boolean),
+    Column("provenance", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    schema="core",
+)
+
+company_facts = Table(
+    "company_facts",
+    metadata,
+    Column(
+        "company_id",
+        BigInteger,
+        ForeignKey("core.companies.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("field", Text, nullable=False),
+    Column("source", Text, nullable=False, comment="the workflow slug that observed it"),
+    Column("value", JSONB, nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.workflow_payloads.id")),
+    _now("updated_at"),
+    PrimaryKeyConstraint("company_id", "field", "source"),
+    schema="core",
+)
+
+company_items = Table(
+    "company_items",
+    metadata,
+    Column(
+        "company_id",
+        BigInteger,
+        ForeignKey("core.companies.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", Text, nullable=False, comment="keyword, technology, investor, social, …"),
+    Column("item_key", Text, nullable=False, comment="the natural key within the kind"),
+    Column("value", JSONB, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.workflow_payloads.id")),
+    PrimaryKeyConstraint("company_id", "kind", "item_key"),
+    schema="core",
+)
+
+company_aliases = Table(
+    "company_aliases",
+    metadata,
+    Column("kind", Text, nullable=False, comment="domain, linkedin, org_id, name or key"),
+    Column("value", Text, nullable=False),
+    Column(
+        "company_id",
+        BigInteger,
+        ForeignKey("core.companies.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    PrimaryKeyConstraint("kind", "value"),
+    Index("ix_company_aliases_company_id", "company_id"),
     schema="core",
 )
 

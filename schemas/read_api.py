@@ -53,6 +53,16 @@ class Workflow(BaseModel):
         default=True, description="False for a slug seen on jobs but absent from the registry"
     )
     created_at: datetime | None = None
+    definition: str | None = Field(
+        default=None, description="The workflow definition that extracts its bodies"
+    )
+    priority: int | None = Field(default=None, description="Coalesce priority: lower wins")
+    is_active: bool = True
+    paths: list[str] = Field(default=[], description="The routes its bodies are sent to")
+    entity: str | None = Field(default=None, description="What its definition's bodies are about")
+    extracts: bool = Field(
+        default=False, description="Whether a definition in this deployment extracts its bodies"
+    )
     counts: JobCounts = Field(default_factory=JobCounts)
 
 
@@ -85,10 +95,40 @@ class WorkflowRegistration(PartialUpdate):
     entity_type: str | None = Field(default=None, max_length=100)
     description: str | None = Field(default=None, max_length=2000)
     needs_review: bool = Field(default=False, description="Registering a slug reviews it")
+    definition: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A known workflow definition whose route and extractor this slug uses",
+    )
+    priority: int | None = Field(
+        default=None, ge=0, le=1000, description="Coalesce priority of its facts: lower wins"
+    )
+    is_active: bool | None = Field(
+        default=None, description="False: bodies naming this slug are refused (422)"
+    )
 
     @classmethod
     def updatable(cls) -> tuple[str, ...]:
-        return ("provider", "platform", "payload_type", "entity_type", "description")
+        return (
+            "provider",
+            "platform",
+            "payload_type",
+            "entity_type",
+            "description",
+            "definition",
+            "priority",
+            "is_active",
+        )
+
+    @field_validator("definition")
+    @classmethod
+    def _known_definition(cls, value: str | None) -> str | None:
+        from pipeline.workflows import registry
+
+        if value is not None and registry.get(value) is None:
+            known = ", ".join(sorted(registry.BY_NAME))
+            raise ValueError(f"is not a known workflow definition (known: {known})")
+        return value
 
 
 class EnrichmentStatusQuery(Inbound):
@@ -133,6 +173,13 @@ class EnrichmentStatus(BaseModel):
     workflow_slug: str
 
 
+class Provenance(BaseModel):
+    """Where a golden field's value came from: the workflow slug, and when it was observed."""
+
+    source: str
+    observed_at: datetime
+
+
 class CompanyPeople(BaseModel):
     """How many people in `core` work at a company now, and how many used to."""
 
@@ -164,3 +211,38 @@ class Company(BaseModel):
     people: CompanyPeople
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # The golden record: each field from the best source (registry priority, then recency).
+    linkedin_org_id: str | None = None
+    website: str | None = None
+    industry: str | None = None
+    company_type: str | None = None
+    size_range: str | None = None
+    employee_count: int | None = None
+    follower_count: int | None = None
+    founded_year: int | None = None
+    description: str | None = None
+    headquarters: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    revenue: str | None = None
+    total_funding: int | None = None
+    funding_stage: str | None = None
+    is_public: bool | None = None
+    is_investor: bool | None = None
+    # Lists: sets from every source, each on its natural key.
+    keywords: list[str] = []
+    technologies: list[str] = []
+    industries: list[str] = []
+    categories: list[str] = []
+    specialties: list[str] = []
+    naics_codes: list[str] = []
+    investors: list[str] = []
+    funding_rounds: list[dict[str, Any]] = []
+    locations: list[dict[str, Any]] = []
+    socials: list[dict[str, Any]] = []
+    subsidiaries: list[dict[str, Any]] = []
+    provenance: dict[str, Provenance] = Field(
+        default_factory=dict, description="Per golden field: the source it came from, and when"
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, distinct, func, literal_column, select
 
 from pipeline import tables as t
+from pipeline.store import companies as store_companies
 
 
 def person_view(conn: Connection, *, linkedin_url: str) -> dict[str, Any] | None:
@@ -83,19 +84,45 @@ def _education(conn: Connection, linkedin_url: str) -> list[dict[str, Any]]:
 # --- companies ----------------------------------------------------------------------------
 
 
+#: Company lists whose items are plain names, by API field and item kind.
+_NAME_LISTS = {
+    "keywords": "keyword",
+    "technologies": "technology",
+    "industries": "industry",
+    "categories": "category",
+    "specialties": "specialty",
+    "naics_codes": "naics_code",
+    "investors": "investor",
+}
+#: Company lists whose items are objects, by API field and item kind.
+_OBJECT_LISTS = {
+    "funding_rounds": "funding_round",
+    "locations": "location",
+    "socials": "social",
+    "subsidiaries": "subsidiary",
+}
+
+
 def company_view(conn: Connection, *, domain: str) -> dict[str, Any] | None:
-    """The company with this normalised domain, its ticker and head counts, or None."""
+    """The company with this normalised domain (or a domain merged into it): its golden
+    record, lists, provenance, ticker and head counts; None if unknown."""
     companies = t.companies
-    row = conn.execute(select(companies).where(companies.c.domain == domain)).first()
-    if row is None:
+    company_id = store_companies.find_by_domain(conn, domain=domain)
+    if company_id is None:
         return None
+    row = conn.execute(select(companies).where(companies.c.id == company_id)).one()
     company = dict(row._mapping)
-    company_id = company.pop("id")
+    company.pop("id")
+    lists = store_companies.items(conn, company_id=company_id)
+    for field, kind in _NAME_LISTS.items():
+        company[field] = [item["name"] for item in lists.get(kind, [])]
+    for field, kind in _OBJECT_LISTS.items():
+        company[field] = lists.get(kind, [])
     public = t.company_public
     company["ticker"] = conn.execute(
-        select(public.c.ticker).where(
-            (public.c.domain == domain) | (public.c.company_id == company_id)
-        )
+        select(public.c.ticker)
+        .where((public.c.domain == domain) | (public.c.company_id == company_id))
+        .limit(1)
     ).scalar()
     history = t.person_work_history
     current = select(func.count(distinct(history.c.person_id))).where(

@@ -1,0 +1,67 @@
+"""Every workflow definition, by name, path and default slug.
+
+How to add a workflow (a new Clay table, a new provider):
+
+1. If its body has the shape of a known definition, no code at all: register its slug onto
+   that definition (`POST /api/enrichment/workflows {"workflow_slug", "definition"}`, admin)
+   and point the table at the definition's path with `workflow_slug` in the body.
+2. Otherwise write one module `pipeline/workflows/<name>.py` with:
+   - the request model, subclassing `schemas.webhooks.Inbound` (or a base in
+     `pipeline.workflows.bodies`), so Clay's empty cells and `{{Column}}` are linted;
+   - a pure `extract(body) -> Facts | None` (readers in `pipeline.workflows.values` and
+     `pipeline.workflows.companies`; return None when the body holds nothing usable);
+   - `DEFINITION = Definition(name, routes=(Route(path, slug),), request, entity,
+     natural_key, extract, feeds, priority)`;
+   and add it to `DEFINITIONS` below, with tests (`tests/unit/test_workflow_*.py` for the
+   extractor, one integration case through HTTP). The route, OpenAPI entry, actors, job
+   tracking, dead letters, replay, de-duplication and registry row come from the mechanism.
+   A new *kind* of fact (beyond `pipeline.workflows.facts`) needs a store sink in
+   `pipeline.store.workflows.SINKS`; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.workflows import Definition, firmographics
+
+#: Every definition; the gateway makes one route per path, in this order.
+DEFINITIONS: tuple[Definition[Any], ...] = (firmographics.DEFINITION,)
+
+BY_NAME: dict[str, Definition[Any]] = {d.name: d for d in DEFINITIONS}
+BY_PATH: dict[str, Definition[Any]] = {r.path: d for d in DEFINITIONS for r in d.routes}
+#: Each definition's own slugs (the ones its routes default to).
+BY_SLUG: dict[str, Definition[Any]] = {s: d for d in DEFINITIONS for s in d.slugs}
+
+
+def _check() -> None:
+    if len(BY_NAME) != len(DEFINITIONS):
+        raise RuntimeError("two workflow definitions share a name")
+    if len(BY_PATH) != sum(len(d.routes) for d in DEFINITIONS):
+        raise RuntimeError("two workflow definitions answer the same path")
+
+
+_check()
+
+
+def get(name: str | None) -> Definition[Any] | None:
+    """The definition with this name, or None (unknown or not given)."""
+    return BY_NAME.get(name) if name else None
+
+
+def default_row(slug: str, definition: Definition[Any]) -> dict[str, Any]:
+    """The registry row a definition's own slug gets when first used."""
+    return {
+        "workflow_slug": slug,
+        "provider": definition.provider,
+        "platform": definition.platform,
+        "payload_type": f"{definition.entity}_{definition.name}",
+        "entity_type": definition.entity,
+        "definition": definition.name,
+        "priority": definition.priority,
+        "is_active": True,
+        "needs_review": False,
+        "description": next(
+            (r.summary for r in definition.routes if r.slug == slug), definition.description
+        ),
+    }
