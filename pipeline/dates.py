@@ -6,8 +6,9 @@ PDL's ``YYYY`` / ``YYYY-MM`` / ``YYYY-MM-DD``, Clay's ``YYYY-MM-01`` (precision 
 
 from __future__ import annotations
 
+import calendar
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
@@ -101,6 +102,51 @@ def partial_date(value: object, *, clay: bool = False) -> PartialDate | None:
     if not isinstance(value, str) or value.strip().lower() in _OPEN_END_WORDS:
         return None
     return _date_from_text(value.strip(), clay=clay)
+
+
+def _month_end(value: date) -> bool:
+    """Whether a date is the last day of its month."""
+    return value.day == calendar.monthrange(value.year, value.month)[1]
+
+
+def pads_days(starts: Iterable[PartialDate | None], ends: Iterable[PartialDate | None]) -> bool:
+    """Whether a payload's day fields are padding, not days: the evidence is the payload itself.
+
+    Providers that only know a month write the 1st for a start and the 1st or the last day of
+    the month for an end (Proxycurl ``{day: 1}`` … ``{day: 31}``, a year-only school as
+    1 January – 31 December). When every day-precision date of one payload fits that pattern
+    (and there is at least one), its days carry no information. One real day (a start on the
+    14th, an end on the 20th) shows the provider knows days, and then every date keeps them.
+    """
+    started = [d.value for d in starts if d is not None and d.precision == "day"]
+    ended = [d.value for d in ends if d is not None and d.precision == "day"]
+    if not started and not ended:
+        return False
+    return all(v.day == 1 for v in started) and all(v.day == 1 or _month_end(v) for v in ended)
+
+
+def unpadded(value: PartialDate | None, *, year_only: bool = False) -> PartialDate | None:
+    """A padded day-precision date as the month (or, with `year_only`, the year) it stands for.
+
+    Stored like any month-only date: the 1st of the month, precision ``month``, so
+    ``2023-08-31`` becomes ``2023-08-01``. Dates of other precisions are returned unchanged.
+    """
+    if value is None or value.precision != "day":
+        return value
+    if year_only:
+        return PartialDate(value=value.value.replace(month=1, day=1), precision="year")
+    return PartialDate(value=value.value.replace(day=1), precision="month")
+
+
+def is_year_span(start: PartialDate | None, end: PartialDate | None) -> bool:
+    """Whether padded dates span whole years: starts on 1 January and/or ends on 31 December.
+
+    LinkedIn schools are dated by year; a provider that pads writes them 1 Jan – 31 Dec.
+    """
+    starts_jan = start is None or (start.value.month, start.value.day) == (1, 1)
+    ends_dec = end is None or (end.value.month, end.value.day) == (12, 31)
+    dated = [d for d in (start, end) if d is not None and d.precision == "day"]
+    return bool(dated) and starts_jan and ends_dec
 
 
 def is_open_end(value: object) -> bool:

@@ -1,7 +1,7 @@
 """Recognise which provider a raw person payload came from and extract a ProfileRecord.
 
 Clay forwards three shapes: its own enrich-person output, Proxycurl/EnrichLayer profiles and
-People Data Labs persons (bare, or inside PDL's ``{status, likelihood, data}`` envelope). The
+People Data Labs persons (bare, or wrapped: see `pipeline.shapes.unwrapped`). The
 shape is decided by structural markers, several keys that only one provider sends, so a
 payload missing one optional key is still recognised and one that matches nothing is refused
 with `UnknownShapeError` rather than half-extracted.
@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pipeline import dates, normalize
+from pipeline import dates, normalize, places
 from pipeline.errors import InvalidPayloadError
-from pipeline.shapes import Row, detect_shape
+from pipeline.shapes import Row, detect_shape, unwrapped
 from pipeline.shapes import rows as _rows
-from pipeline.shapes import unwrap as _unwrap
 from schemas.records import EducationRecord, ExperienceRecord, ProfileRecord, Shape
 
 
@@ -63,12 +62,6 @@ def _location_name(*parts: str | None) -> str | None:
     return ", ".join(part for part in parts if part) or None
 
 
-def _country_code(value: str | None) -> str | None:
-    """Return an ISO alpha-2 code in upper case, or None when the value is not one."""
-    code = normalize.clean_text(value)
-    return code.upper() if code and len(code) == 2 and code.isascii() and code.isalpha() else None
-
-
 def _payload_url(body: Row, url_keys: tuple[str, ...], slug_keys: tuple[str, ...]) -> str | None:
     """Return the first usable profile URL a payload carries itself, from a URL or a slug."""
     urls = (normalize.linkedin_url(_str(body, key)) for key in url_keys)
@@ -95,9 +88,15 @@ _OWN_URL: dict[Shape, Callable[[Row], str | None]] = {
 }
 
 
-def _profile_url(shape: Shape, body: Row, webhook_url: str | None) -> str:
-    """Pick the canonical profile URL: the webhook's when usable, else the payload's own."""
-    url = normalize.linkedin_url(webhook_url) or _OWN_URL[shape](body)
+def _profile_url(
+    shape: Shape, body: Row, webhook_url: str | None, wrapper_url: str | None = None
+) -> str:
+    """Pick the canonical profile URL: the webhook's, else the payload's own, else its wrapper's."""
+    url = (
+        normalize.linkedin_url(webhook_url)
+        or _OWN_URL[shape](body)
+        or normalize.linkedin_url(wrapper_url)
+    )
     if url is None:
         raise InvalidPayloadError(
             f"no usable LinkedIn profile URL: webhook linkedin_url={webhook_url!r} and the "
@@ -208,6 +207,41 @@ def _pdl_education(position: int, row: Row) -> EducationRecord:
     )
 
 
+def _place(
+    city: str | None, state: str | None, country: str | None, code: str | None
+) -> dict[str, str | None]:
+    """The person's structured place in the one spelling every provider gets (`places`)."""
+    return places.provider_place(city, state, country, code).model_dump()
+
+
+def _depadded(profile: ProfileRecord) -> ProfileRecord:
+    """Read a payload's padded days as the months (or school years) they stand for.
+
+    The evidence is the payload itself (`dates.pads_days`): when every day-precision start
+    is the 1st and every end the 1st or a month's last day, the days are padding. Then each
+    such date is stored as a month-only date (the 1st, precision ``month``), and a school
+    dated 1 January – 31 December as the years it spans (precision ``year``).
+    """
+    rows: list[ExperienceRecord | EducationRecord] = [*profile.experiences, *profile.educations]
+    if not dates.pads_days((r.start for r in rows), (r.end for r in rows)):
+        return profile
+    experiences = tuple(
+        row.model_copy(update={"start": dates.unpadded(row.start), "end": dates.unpadded(row.end)})
+        for row in profile.experiences
+    )
+    educations = tuple(
+        row.model_copy(
+            update={
+                "start": dates.unpadded(row.start, year_only=span),
+                "end": dates.unpadded(row.end, year_only=span),
+            }
+        )
+        for row in profile.educations
+        for span in (dates.is_year_span(row.start, row.end),)
+    )
+    return profile.model_copy(update={"experiences": experiences, "educations": educations})
+
+
 def _identity(body: Row, url: str, *, shape: Shape, full_name_key: str) -> dict[str, Any]:
     """The `ProfileRecord` fields every provider spells alike: URL, names, headline, summary."""
     first, last, full = normalize.person_name(
@@ -230,7 +264,7 @@ def _clay_profile(body: Row, url: str) -> ProfileRecord:
     return ProfileRecord(
         **_identity(body, url, shape="clay", full_name_key="name"),
         location_name=_text(body, "location_name"),
-        country=_text(body, "country"),
+        **_place(None, None, _text(body, "country"), None),
         connections=_count(body.get("connections")),
         picture_url=_text(body, "picture_url_orig") or _text(body, "picture_url_copy"),
         refreshed_at=dates.timestamp(body.get("last_refresh")),
@@ -241,18 +275,16 @@ def _clay_profile(body: Row, url: str) -> ProfileRecord:
 
 def _proxycurl_profile(body: Row, url: str) -> ProfileRecord:
     """Extract a Proxycurl/EnrichLayer profile (``country`` is the alpha-2 code there)."""
-    city, state, country = (
+    place = _place(
         _text(body, "city"),
         _text(body, "state"),
         _text(body, "country_full_name"),
+        _text(body, "country"),
     )
     return ProfileRecord(
         **_identity(body, url, shape="proxycurl", full_name_key="full_name"),
-        location_name=_location_name(city, state, country),
-        city=city,
-        state=state,
-        country=country,
-        country_code=_country_code(_str(body, "country")),
+        location_name=_location_name(place["city"], place["state"], place["country"]),
+        **place,
         connections=_count(body.get("connections")),
         picture_url=_text(body, "profile_pic_url"),
         experiences=tuple(_proxycurl_experience(i, r) for i, r in _rows(body.get("experiences"))),
@@ -265,9 +297,12 @@ def _pdl_profile(body: Row, url: str) -> ProfileRecord:
     return ProfileRecord(
         **_identity(body, url, shape="pdl", full_name_key="full_name"),
         location_name=_text(body, "location_name"),
-        city=_text(body, "location_locality"),
-        state=_text(body, "location_region"),
-        country=_text(body, "location_country"),
+        **_place(
+            _text(body, "location_locality"),
+            _text(body, "location_region"),
+            _text(body, "location_country"),
+            None,
+        ),
         connections=_count(body.get("linkedin_connections")),
         picture_url=_text(body, "profile_pic_url"),
         experiences=tuple(_pdl_experience(i, row) for i, row in _rows(body.get("experience"))),
@@ -283,12 +318,17 @@ _EXTRACTORS: dict[Shape, Callable[[Row, str], ProfileRecord]] = {
 }
 
 
-def extract_profile(raw: Mapping[str, object], *, linkedin_url: str | None = None) -> ProfileRecord:
+def extract_profile(raw: object, *, linkedin_url: str | None = None) -> ProfileRecord:
     """Extract a ProfileRecord from a raw payload; ``linkedin_url`` is the webhook's own URL.
+
+    The payload may be wrapped (PDL's envelope, a lookup's ``{url, profile}``, a search
+    response of one result: `pipeline.shapes.unwrapped`). Padded days become months
+    (`_depadded`) and the person's place is spelled one way for every provider (`places`).
 
     Raises `UnknownShapeError` for an unrecognised payload and `InvalidPayloadError` when
     neither the webhook nor the payload gives a usable LinkedIn profile URL.
     """
     shape = detect_shape(raw)
-    body = _unwrap(raw)
-    return _EXTRACTORS[shape](body, _profile_url(shape, body, linkedin_url))
+    body, wrapper_url = unwrapped(raw)
+    url = _profile_url(shape, body, linkedin_url, wrapper_url)
+    return _depadded(_EXTRACTORS[shape](body, url))

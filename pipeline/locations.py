@@ -20,6 +20,7 @@ from typing import NamedTuple
 from pipeline import geo_aliases as aliases
 from pipeline.fold import fold_words
 from pipeline.geo_index import City, Division, GeoIndex, geo_index, stem
+from pipeline.geo_metros import METROS
 from schemas.records import LocationMatch
 
 _SEPARATORS = re.compile(r"[,;|·•()\[\]/]|\s[-–—]\s")
@@ -32,6 +33,10 @@ _EMPTY = LocationMatch(city=None, state=None, country=None, country_code=None)
 _BIG_CITY = 1_000_000
 #: A city known here by an alternate name stands for its same-named region from this size.
 _LARGE_ALIAS = 100_000
+#: A city is its own region ("Tbilisi", "Berlin") when it holds this share of the people of
+#: the same-named division; a smaller share means a province named after its capital
+#: ("Utrecht", "São Paulo", "Madrid"), which stays the state.
+_CITY_REGION_SHARE = 0.4
 
 
 class _Reading(NamedTuple):
@@ -52,8 +57,8 @@ def _parts(text: str) -> tuple[list[str], str | None]:
 
 
 def _known(index: GeoIndex, key: str) -> bool:
-    """Whether a whole part names something the gazetteer knows."""
-    return any(
+    """Whether a whole part names something the gazetteer (or the metro table) knows."""
+    return key in METROS or any(
         key in table
         for table in (index.countries, index.divisions, index.cities, index.abbreviations)
     )
@@ -134,7 +139,7 @@ def _city_reading(
     for city, own in candidates:
         if _fits(city, cc, division):
             score = base + 3.0 + own + city.weight - 2.5 * _shadowed(index, key, city, own, cc)
-            return _Reading(score, city.name, division or _division_of(index, city), city.cc)
+            return _Reading(score, city.name, division or _region_of(index, city), city.cc)
     metro = _metro_reading(index, part, cc, division, base)
     if metro is not None:
         return metro
@@ -162,10 +167,14 @@ def _metro_core(part: str) -> str | None:
 def _metro_reading(
     index: GeoIndex, part: str, cc: str | None, division: Division | None, base: float
 ) -> _Reading | None:
-    """A metro area or named region: its division and country, no city."""
-    region = aliases.REGIONS.get(fold_words(part))
+    """A metro area resolves to the city it is named after; a named region to its division."""
+    key = fold_words(part)
+    region = aliases.REGIONS.get(key)
     if region is not None:
         return _Reading(base + 3.0, None, index.division_by_id.get(region), region[:2])
+    listed = _listed_metro(index, key, cc, division, base)
+    if listed is not None:
+        return listed
     core = _metro_core(part)
     if core is None:
         return None
@@ -173,7 +182,36 @@ def _metro_reading(
     found = _best(index, parts, cc, division, base)
     if found is None or found.city is None or found.score <= base + 1:
         return None
-    return found._replace(city=None)
+    return found
+
+
+def _listed_metro(
+    index: GeoIndex, key: str, cc: str | None, division: Division | None, base: float
+) -> _Reading | None:
+    """A LinkedIn metro name from `pipeline.geo_metros`, read as its city."""
+    metro = METROS.get(key)
+    if metro is None or (cc is not None and metro.cc != cc):
+        return None
+    for city, _ in index.cities.get(fold_words(metro.city), ()):
+        if city.cc == metro.cc and (division is None or _fits(city, cc, division)):
+            region = division or _region_of(index, city)
+            return _Reading(base + 4.0 + city.weight, city.name, region, city.cc)
+    return None
+
+
+def _region_of(index: GeoIndex, city: City) -> Division | None:
+    """The division a city lies in, or None when the city is its own region (Tbilisi).
+
+    A city that is its own first-level region gets no state of its own name invented for
+    it: LinkedIn writes "Tbilisi, Georgia" and "Berlin, Berlin, Germany" (stated, so kept).
+    """
+    division = _division_of(index, city)
+    if division is None or fold_words(division.name).replace(" ", "") != fold_words(
+        city.name
+    ).replace(" ", ""):
+        return division
+    people = index.division_population.get(division.id, 0)
+    return None if city.population >= _CITY_REGION_SHARE * people else division
 
 
 def _division_of(index: GeoIndex, city: City) -> Division | None:

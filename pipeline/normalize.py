@@ -70,6 +70,20 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
 
 
+def _key_fold(text: str) -> str:
+    """NFKC-normalise and lower-case a join key (host, slug, e-mail) in a stable order.
+
+    NFKC, not NFC: compatibility forms are the same key (full-width ``ａｃｍｅ.com`` is
+    ``acme.com``, ``ﬁ`` is ``fi``), as IDNA maps them for hosts.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
+
+
+def _nfkc(value: str) -> str:
+    """A raw key field in NFKC form (full-width slashes, dots and @ become ASCII)."""
+    return unicodedata.normalize("NFKC", value)
+
+
 def clean_text(value: object) -> str | None:
     """Trim, collapse inner whitespace and NFC-normalise a text field; blank gives None."""
     if not isinstance(value, str):
@@ -103,7 +117,7 @@ def _label(label: str) -> str | None:
     """Return one DNS label in lower-case Unicode form (A-labels decoded), or None."""
     if label.startswith("xn--"):
         try:
-            label = _fold(label[4:].encode("ascii").decode("punycode"))
+            label = _key_fold(label[4:].encode("ascii").decode("punycode"))
         except (UnicodeError, ValueError, IndexError, OverflowError):
             return None
         if label.isascii():
@@ -132,7 +146,7 @@ def _host_labels(host: str) -> list[str] | None:
 @lru_cache(maxsize=8192)
 def _cached_host_labels(host: str) -> tuple[str, ...] | None:
     """`_host_labels`, remembered: the same few thousand hosts (IDNA is slow) recur."""
-    host = _fold(host.translate(_DOTS)).removesuffix(".")
+    host = _key_fold(host.translate(_DOTS)).removesuffix(".")
     if not host or len(host) > 253 or any(c.isspace() for c in host):
         return None
     labels = [_label(part) for part in host.split(".")]
@@ -158,9 +172,9 @@ def _url_host(value: str) -> list[str] | None:
 
 def domain(value: str | None) -> str | None:
     """Normalise a website, URL or host to the company-domain key (``acme.com``)."""
-    if not isinstance(value, str) or any(c.isspace() for c in value.strip()):
+    if not isinstance(value, str) or any(c.isspace() for c in _nfkc(value).strip()):
         return None
-    labels = _url_host(value)
+    labels = _url_host(_nfkc(value))
     while labels is not None and len(labels) > 2 and labels[0] == "www":
         labels = labels[1:]
     return ".".join(labels) if labels else None
@@ -170,7 +184,7 @@ def email(value: str | None) -> str | None:
     """Normalise an email address for matching (trimmed, lower-cased); None if not one."""
     if not isinstance(value, str):
         return None
-    text = _fold(value.strip())
+    text = _key_fold(value.strip())
     if bracketed := _BRACKETED.search(text):  # "Jane Doe <jane@acme.com>"
         text = bracketed.group(1).strip()
     if text.startswith("mailto:"):
@@ -202,9 +216,9 @@ def is_free_email(value: str | None) -> bool:
 
 
 def _decode_slug(raw: str) -> str | None:
-    """Percent-decode, NFC and lower-case a LinkedIn slug; None if it is not a plain slug."""
+    """Percent-decode, NFKC and lower-case a LinkedIn slug; None if it is not a plain slug."""
     try:
-        slug = _fold(unquote_to_bytes(raw).decode("utf-8"))
+        slug = _key_fold(unquote_to_bytes(raw).decode("utf-8"))
     except UnicodeError:
         return None
     valid = all(
@@ -216,8 +230,9 @@ def _decode_slug(raw: str) -> str | None:
 
 def _linkedin_slug(value: object, kind: str) -> str | None:
     """Return the slug that follows ``/<kind>/`` on any LinkedIn host, or None."""
-    if not isinstance(value, str) or any(c.isspace() for c in value.strip()):
+    if not isinstance(value, str) or any(c.isspace() for c in _nfkc(value).strip()):
         return None
+    value = _nfkc(value)
     labels = _url_host(value)
     if labels is None or not _LINKEDIN_HOST.fullmatch(".".join(labels)):
         return None

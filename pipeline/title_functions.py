@@ -104,7 +104,9 @@ Finance:
 Legal:
     legal ; lawyer ; attorney ; counsel ; paralegal ; solicitor ; barrister ; compliance ;
     abogad[oa] ; avocat[e]? ; jurist\w* ; rechtsanw\w* ; advogad[oa] ; avvocato ; advocaat ;
-    juridic[oa] ; nota(?:ry|ire|rio) ; privacy ; contracts?
+    juridic[oa] ; nota(?:ry|ire|rio) ; privacy ; contracts? ; law ; laws ; litigat\w* ;
+    judicial ; judge ; patents? ; trademarks? ; intellectual property ; recht ; derecho ;
+    droit ; direito ; diritto
 Healthcare Services:
     nurs\w* ; physician ; doctor ; medic\w* ; clinic\w* ; pharmac\w* ; therap\w* ;
     dentist\w* ; surgeon ; health\w* ; patient ; caregiver ; paramedic ; psycholog\w* ;
@@ -185,6 +187,10 @@ Operations:
     operator ; driver ; planner ; scheduler ; supervisor ; chief of staff
 Sales:
     salesperson ; seller ; cashier ; merchandis\w* ; dealer ; broker
+Finance:
+    summer analyst ; analyst intern\w*
+Legal:
+    summer associate ; law clerk ; legal intern\w*
 """
 
 #: Tier 4: words that only hint at a function.

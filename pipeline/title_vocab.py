@@ -128,6 +128,7 @@ TRAINING_WORDS = (
     r"|\bbecari[oa]\b|\bpasante\b|\bpracticante\b|\bestagiari[oa]\b|\bestagio\b|\baprendiz\b"
     r"|\btirocinante\b|\bapprendista\b|\bworking student\b|\bstudent\b|\bco op\b|\bpraktikum\b"
     r"|\bleerling\b|\balternan(?:t|te|ce)\b|\bgraduate trainee\b|\bestudiante\b|\bstudente\b"
+    r"|\bsummer (?:analyst|associate|intern\w*|student|clerk|law clerk|hire|fellow|trainee)\b"
 )
 
 #: Volunteers and unpaid positions.

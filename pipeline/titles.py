@@ -54,6 +54,8 @@ _ENG_AS_FIELD_NEXT = re.compile(r"\s*(?:manager|director|lead|team|head|vp)\b", 
 _ENG_AS_FIELD_PREV = re.compile(r"(?:\bof|\bvp|\bhead|\bdirector|\bpresident),?\s*$", re.IGNORECASE)
 _GLUED_ABBREVIATION = re.compile(r"\b(sr|jr|mgr|asst|snr)\.(?=[^\W\d])", re.IGNORECASE)
 _PLACEHOLDERS = frozenset({"n a", "na", "none", "null", "unknown", "tbd", "nil", "no"})
+#: Where a title's department starts: "Managing Partner, Corporate Law", "Intern – Finance".
+_DEPARTMENT = re.compile(r"\s*(?:,|\s[-–—|]\s)\s*")
 _EDGE_PUNCTUATION = " \t-–—|,;:/·•*"
 
 #: "…to the X", "…for the X": the words after describe someone else.
@@ -76,10 +78,52 @@ def _expand(match: re.Match[str], text: str, upper: bool) -> str:
     return word.upper() if upper else word
 
 
+#: Words kept lower case inside a title-cased title (not as its first word).
+_SMALL_WORDS = frozenset(
+    "a an and as at but by for from in into nor of on or per the to vs via with"
+    " de del della der des di du da do dos das e et en la le les y und von van zu fur für".split()
+)
+#: Words written in capitals when a lower-case title is title-cased.
+_ACRONYMS = frozenset(
+    {*vocab.CXO_FUNCTIONS, "vp", "svp", "evp", "avp", "hr", "it", "qa", "qc", "ux", "ui", "pr"}
+    | {"r&d", "seo", "sem", "sdr", "bdr", "pmo", "ai", "ml", "sre", "hrbp", "fp&a", "b2b"}
+    | {"b2c", "gm", "md", "cpa", "cfa", "mba", "emea", "apac", "latam", "us", "uk", "eu"}
+    | {"ii", "iii", "iv", "vi", "vii", "erp", "sap", "crm", "bi", "gtm", "kam", "dei", "esg"}
+    | {"hse", "ehs", "rn", "np", "pa", "cna", "lpn", "ceo", "gis", "nlp", "hvac", "it/ot"}
+)
+#: Words with a case of their own.
+_OWN_CASE = {"ios": "iOS", "saas": "SaaS", "devops": "DevOps", "phd": "PhD", "iot": "IoT"}
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'’&]*", re.UNICODE)
+
+
+def _title_case_word(match: re.Match[str], first: bool) -> str:
+    """One word of a lower-case title in title case (small words lower, acronyms upper)."""
+    word = match.group(0)
+    if word in _OWN_CASE:
+        return _OWN_CASE[word]
+    if word in _ACRONYMS:
+        return word.upper()
+    if word in _SMALL_WORDS and not first:
+        return word
+    return word[:1].upper() + word[1:]
+
+
+def title_case(text: str) -> str:
+    """Title-case a title written all in lower case; a title with any capital is kept.
+
+    "research scientist and manager" → "Research Scientist and Manager"; small words stay
+    lower, acronyms (VP, CEO, HR, IT…) go upper, hyphenated parts are each capitalised.
+    """
+    if text != text.lower() or text == text.upper():
+        return text
+    return _TITLE_WORD.sub(lambda m: _title_case_word(m, m.start() == 0), text)
+
+
 def clean_title(title: str | None) -> str | None:
     """Return the title as the person wrote it, tidied: trimmed, single-spaced, expanded.
 
-    Common abbreviations (Sr., Jr., VP, Mgr, Eng…) become words; case is otherwise kept.
+    Common abbreviations (Sr., Jr., VP, Mgr, Eng…) become words; a title written all in
+    lower case is title-cased (`title_case`), any other keeps its case.
     Returns None for empty, punctuation-only or placeholder titles ("N/A", "none").
     """
     if title is None:
@@ -89,6 +133,7 @@ def clean_title(title: str | None) -> str | None:
         return None
     text = _GLUED_ABBREVIATION.sub(r"\1. ", text)
     upper = text.isupper() and len(text) > 4
+    text = title_case(text)
     return " ".join(_ABBREVIATION.sub(lambda m: _expand(m, text, upper), text).split())
 
 
@@ -195,22 +240,47 @@ def seniority_of(words: str) -> str:
     return next((level for level, test in _LEVELS if test(words)), "Entry")
 
 
-def function_of(words: str) -> str | None:
-    """LinkedIn job function for a folded title, or None when no keyword says which.
-
-    A C-suite acronym's letter decides first (CTO → Engineering); then the best tier of
-    `pipeline.title_functions`, the earliest and then the longest match within it.
-    """
+def _ranked_function(words: str) -> tuple[int, str] | None:
+    """The function of a folded title with its tier (0 for a C-suite acronym), or None."""
     for acronym in _cxo_acronyms(words):
-        if vocab.CXO_FUNCTIONS[acronym]:
-            return vocab.CXO_FUNCTIONS[acronym]
+        function = vocab.CXO_FUNCTIONS[acronym]
+        if function:
+            return 0, function
     best: tuple[int, int, int, str] | None = None
     for tier, function, pattern in functions.FAMILIES:
         found = _rx(pattern).search(words)
         if found:
             key = (tier, found.start(), found.start() - found.end(), function)
             best = key if best is None or key < best else best
-    return best[3] if best else None
+    return (best[0], best[3]) if best else None
+
+
+def function_of(words: str) -> str | None:
+    """LinkedIn job function for a folded title, or None when no keyword says which.
+
+    A C-suite acronym's letter decides first (CTO → Engineering); then the best tier of
+    `pipeline.title_functions`, the earliest and then the longest match within it.
+    """
+    ranked = _ranked_function(words)
+    return ranked[1] if ranked else None
+
+
+def _function(cleaned: str, words: str) -> str | None:
+    """The function of a cleaned title, where a department after a comma names the field.
+
+    "Managing Partner, Corporate Law" is Legal and "Intern, Finance" is Finance: the part
+    after the first comma (or dash, or bar) wins when it says more than the rank before it,
+    that is when its best keyword is of a stronger tier than the head's.
+    """
+    head, *rest = _DEPARTMENT.split(cleaned, maxsplit=1)
+    department = rest[0] if rest else ""
+    if not department.strip() or not head.strip():
+        return function_of(words)
+    own = _ranked_function(_own_words(fold_words(head)))
+    field = _ranked_function(_own_words(fold_words(department)))
+    if field is not None and (own is None or field[0] < own[0]):
+        return field[1]
+    return function_of(words)
 
 
 @lru_cache(maxsize=65536)
@@ -226,5 +296,5 @@ def classify_title(title: str | None) -> TitleMatch:
     return TitleMatch(
         cleaned_job_title=cleaned,
         seniority_level=seniority_of(words),
-        job_function=function_of(words),
+        job_function=_function(cleaned, words),
     )

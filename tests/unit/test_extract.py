@@ -319,6 +319,7 @@ def pdl(**overrides: Any) -> dict[str, Any]:
         (pdl(), "pdl"),
         ({"status": 200, "likelihood": 6, "data": pdl()}, "pdl"),
         ({"likelihood": 6, "data": pdl(experience=[])}, "pdl"),
+        ({"status": 200, "likelihood": 5, "data": [pdl()]}, "pdl"),  # a search of one result
     ],
 )
 def test_detect_shape(raw: dict[str, Any], shape: str) -> None:
@@ -332,7 +333,6 @@ def test_detect_shape(raw: dict[str, Any], shape: str) -> None:
         {"foo": 1, "bar": [1, 2]},
         {"name": "Jane Doe", "experience": []},
         {"status": 404, "error": {"type": "not_found", "message": "No records were found"}},
-        {"status": 200, "likelihood": 5, "data": [pdl()]},
         # One marker of each shape: too little to tell them apart.
         {"slug": "x", "public_identifier": "x", "linkedin_username": "x"},
         # Equally strong evidence for two shapes is ambiguous, not a guess.
@@ -349,7 +349,7 @@ def test_unknown_shapes_are_refused_with_the_keys_seen(raw: dict[str, Any]) -> N
         assert key in message
 
 
-@pytest.mark.parametrize("raw", [[], "text", None, 42])
+@pytest.mark.parametrize("raw", ["text", None, 42])
 def test_non_object_payloads_are_unknown_shapes(raw: Any) -> None:
     with pytest.raises(UnknownShapeError, match="not a JSON object"):
         detect_shape(raw)
@@ -467,7 +467,9 @@ def test_proxycurl_location_and_country_code() -> None:
     assert (profile.city, profile.state, profile.country) == ("London", "England", "United Kingdom")
     assert profile.country_code == "GB"
     assert profile.location_name == "London, England, United Kingdom"
-    assert extract_profile(proxycurl(country="Britain")).country_code is None
+    # The code is always ISO alpha-2, read from the name when the code field is not one.
+    assert extract_profile(proxycurl(country="Britain")).country_code == "GB"
+    assert extract_profile(proxycurl(country="UK")).country_code == "GB"
 
 
 def test_pdl_old_style_string_title_and_school() -> None:

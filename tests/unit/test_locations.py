@@ -60,7 +60,7 @@ def test_extra_locations_accuracy_floor() -> None:
     ("text", "expected"),
     [
         ("Paris, TX", ("Paris", "Texas", "US")),
-        ("Berlin, DE", ("Berlin", "Berlin", "DE")),
+        ("Berlin, DE", ("Berlin", None, "DE")),  # a city that is its own region: no state
         ("Toronto, CA", ("Toronto", "Ontario", "CA")),
         ("San Diego, CA", ("San Diego", "California", "US")),
         ("Atlanta, Georgia", ("Atlanta", "Georgia", "US")),
@@ -69,9 +69,10 @@ def test_extra_locations_accuracy_floor() -> None:
         ("Washington, United States", (None, "Washington", "US")),
         ("Sydney NSW 2000", ("Sydney", "New South Wales", "AU")),
         ("Smallville, Kansas, United States", ("Smallville", "Kansas", "US")),
-        ("10115 Berlin, Deutschland", ("Berlin", "Berlin", "DE")),
+        ("10115 Berlin, Deutschland", ("Berlin", None, "DE")),
+        ("Berlin, Berlin, Germany", ("Berlin", "Berlin", "DE")),  # stated, so kept
         ("80302", (None, "Colorado", "US")),
-        ("Москва, Россия", ("Moscow", "Moscow", "RU")),
+        ("Москва, Россия", ("Moscow", None, "RU")),
         ("Bay Area", (None, "California", "US")),
     ],
 )
@@ -115,3 +116,60 @@ def test_lookup_is_fast_after_warm_up() -> None:
 )
 def test_stated_division_wins_over_a_coarser_gazetteer(text: str, state: str) -> None:
     assert classify_location(text).state == state
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Greater London, England, United Kingdom", ("London", "England", "GB")),
+        ("London Area, United Kingdom", ("London", "England", "GB")),
+        ("San Francisco Bay Area", ("San Francisco", "California", "US")),
+        ("Greater Chicago Area", ("Chicago", "Illinois", "US")),
+        ("New York City Metropolitan Area", ("New York City", "New York", "US")),
+        ("Dallas-Fort Worth Metroplex", ("Dallas", "Texas", "US")),
+        ("Greater Minneapolis-St. Paul Area", ("Minneapolis", "Minnesota", "US")),
+        ("Frankfurt Rhine-Main Metropolitan Area", ("Frankfurt am Main", "Hesse", "DE")),
+        ("Greater Lisbon", ("Lisbon", "Lisbon", "PT")),
+        ("Portland, Oregon Metropolitan Area", ("Portland", "Oregon", "US")),
+        ("Greater Grand Rapids, Michigan Area", ("Grand Rapids", "Michigan", "US")),
+    ],
+)
+def test_metro_areas_resolve_to_their_city(
+    text: str, expected: tuple[str | None, str | None, str]
+) -> None:
+    match = classify_location(text)
+    assert (match.city, match.state, match.country_code) == expected
+
+
+def test_every_listed_linkedin_metro_resolves_to_its_city() -> None:
+    from pipeline.geo_metros import METROS
+
+    assert len(METROS) >= 400
+    wrong = {}
+    for name, metro in METROS.items():
+        match = classify_location(name)
+        # The city as the gazetteer names it ("Köln" for Cologne) in the metro's country.
+        own = classify_location(f"{metro.city}, {match.country or metro.cc}")
+        if match.country_code != metro.cc or match.city not in (metro.city, own.city):
+            wrong[name] = match
+    assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tbilisi, Georgia", ("Tbilisi", None, "Georgia", "GE")),
+        ("Yerevan, Armenia", ("Yerevan", None, "Armenia", "AM")),
+        ("Riga, Latvia", ("Riga", None, "Latvia", "LV")),
+        ("Atlanta, Georgia", ("Atlanta", "Georgia", "United States", "US")),
+        # A province named after its capital is a real state, and a stated one is kept.
+        ("São Paulo, Brazil", ("São Paulo", "São Paulo", "Brazil", "BR")),
+        ("Tbilisi, Tbilisi, Georgia", ("Tbilisi", "Tbilisi", "Georgia", "GE")),
+    ],
+)
+def test_a_city_that_is_its_own_region_gets_no_invented_state(
+    text: str, expected: tuple[str | None, ...]
+) -> None:
+    assert tuple(classify_location(text)) == tuple(
+        zip(("city", "state", "country", "country_code"), expected, strict=True)
+    )

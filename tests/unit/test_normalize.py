@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline import dates, normalize
@@ -567,7 +567,8 @@ def test_every_spelling_of_a_profile_url_maps_to_one_key(
     slug: str, prefix: str, host: str, suffix: str, encode: bool
 ) -> None:
     path_slug = quote(slug) if encode else slug
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", slug).lower())
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", slug).lower())
+    assume(all(c.isalnum() or c in "-_" for c in folded))  # NFKC may expand to "L·"
     expected = f"https://www.linkedin.com/in/{folded}"
     assert normalize.linkedin_url(f"{prefix}{host}/in/{path_slug}{suffix}") == expected
 
