@@ -18,6 +18,7 @@ from gateway.queue import Intake, content_key, fingerprint, idempotency_key
 from pipeline import callbacks, normalize
 from pipeline.store import dashboard, leads, ops, read
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
+from schemas.callbacks import UnsafeUrl, parse_target
 from schemas.webhooks import PersonProfileIngest
 from workers import callbacks as hooks
 from workers import stages
@@ -65,9 +66,8 @@ async def accept(
     """
     job_id = str(uuid.uuid4())
     body, callback = hooks.take_spec(body)
-    hosts = services.settings.callback_hosts
-    if callback and not callbacks.host_allowed(callback["url"], hosts):
-        raise ApiError(422, f"callback_url: host not allowed ({hosts})", field="callback_url")
+    if callback:
+        callback["url"] = _callback_target(callback["url"], services.settings.callback_hosts)
     enqueuer = services.enqueuer
     intake = Intake(
         dedup=None if force else await _dedup_key(request, scope, idempotency),
@@ -105,6 +105,17 @@ async def _current_status(services: Services, job_id: str) -> JobStatusName:
     except SQLAlchemyError:  # the repeat is answered all the same; the poll tells the rest
         status = None
     return cast(JobStatusName, status) if status else "queued"
+
+
+def _callback_target(url: str, hosts: str) -> str:
+    """The callback URL as it will be sent (read once, strictly), if its host is allowed."""
+    try:
+        target = parse_target(url)
+    except UnsafeUrl as err:
+        raise ApiError(422, f"callback_url: {err}", field="callback_url") from None
+    if not callbacks.allowed(target, hosts):
+        raise ApiError(422, f"callback_url: host not allowed ({hosts})", field="callback_url")
+    return target.url
 
 
 async def _dedup_key(request: Request, scope: str, idempotency: str | None) -> str:

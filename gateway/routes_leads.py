@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from gateway import params
 from gateway.deps import ClientDep, ConnectionDep, ServicesDep
 from gateway.errors import ApiError
 from gateway.routes import Force, IdempotencyKey, accept
@@ -105,10 +106,14 @@ def _encode(position: leads.Cursor) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
+_NOT_OURS = "is not a cursor this API gave out"
+
+
 def _decode(cursor: str) -> leads.Cursor:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         moment, lead_id = text.rsplit("|", 1)
-        return datetime.fromisoformat(moment), int(lead_id)
+        at = datetime.fromisoformat(moment)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise ApiError(422, "is not a cursor this API gave out", field="cursor") from None
+        raise ApiError(422, _NOT_OURS, field="cursor") from None
+    return at, params.whole(lead_id, field="cursor", lo=1, what=_NOT_OURS)

@@ -8,6 +8,7 @@ import dramatiq
 import redis
 from fastapi import APIRouter, Path, Query
 
+from gateway import params
 from gateway.deps import AdminDep, ConnectionDep, ServicesDep
 from gateway.errors import ApiError
 from pipeline.store import deadletters
@@ -27,7 +28,10 @@ from workers import replay
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+Cursor = Annotated[
+    str | None,
+    Query(description="`next_cursor` of the previous page", pattern=params.ID_PATTERN),
+]
 #: A dead letter's id; bounded to PostgreSQL's bigint so a huge number is a 422, not a 500.
 LetterId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
@@ -81,11 +85,8 @@ def group_filter(where: DeadLetterFilter, group: str) -> dict[str, Any]:
 
 
 def _cursor(value: str | None) -> int | None:
-    if value is None:
-        return None
-    if not value.isdigit() or int(value) > BIGINT_MAX:
-        raise ApiError(422, "is not a cursor from this API", field="cursor")
-    return int(value)
+    what = "is not a cursor from this API"
+    return params.optional_whole(value, field="cursor", lo=1, hi=BIGINT_MAX, what=what)
 
 
 @router.get("/{letter_id}", response_model=DeadLetter)

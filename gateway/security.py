@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import autopipe, deps, errors
+from gateway import autopipe, deps, errors, params
 from gateway.auth import Authenticator, Principal, presented_key
 from gateway.errors import ApiError
 
@@ -165,8 +165,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        body = None if declared.isdigit() and int(declared) > self.max_bytes else b""
+        try:
+            declared = _declared_length(Headers(scope=scope).get("content-length"))
+        except ApiError as err:
+            await errors.api_error_response(err)(scope, receive, send)
+            return
+        body = None if declared is not None and declared > self.max_bytes else b""
         if body is not None:
             body = await self._read(receive)
         if body is None:
@@ -194,6 +198,11 @@ class BodyLimit:
         return ApiError(
             413, f"the request body is larger than {self.max_bytes} bytes", field="body"
         )
+
+
+def _declared_length(header: str | None) -> int | None:
+    """The Content-Length header's value; a 422 for one that is not a whole number."""
+    return params.optional_whole(header, field="Content-Length")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -14,6 +14,8 @@ from fnmatch import fnmatchcase
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from schemas.callbacks import Target, UnsafeUrl, parse_target
+
 #: The stage name callback events are recorded under.
 STAGE = "deliver_callback"
 
@@ -39,21 +41,34 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def host_allowed(url: str, patterns: str) -> bool:
-    """Whether `url` is http(s) to a host matching one of the comma-separated `patterns`.
+def allowed(target: Target, patterns: str) -> bool:
+    """Whether `target` matches one of the comma-separated allow-list `patterns`.
 
-    `*.clay.com` matches `clay.com` and any subdomain; `*` matches every host.
+    `*.clay.com` matches `clay.com` and any subdomain; `*` matches every host. A pattern
+    admits only the scheme's default port unless it names one: `host:8080`, or `host:*`
+    for any port.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        return False
     for pattern in (p.strip().lower() for p in patterns.split(",")):
-        if pattern == "*" or host == pattern or fnmatchcase(host, pattern):
-            return True
-        if pattern.startswith("*.") and host == pattern[2:]:
+        host_pattern, _, port_pattern = pattern.partition(":")
+        if port_pattern not in ("*", str(target.port) if target.port is not None else ""):
+            continue
+        if _host_matches(target.host, host_pattern):
             return True
     return False
+
+
+def _host_matches(host: str, pattern: str) -> bool:
+    if pattern == "*" or host == pattern or fnmatchcase(host, pattern):
+        return True
+    return pattern.startswith("*.") and host == pattern[2:]
+
+
+def host_allowed(url: str, patterns: str) -> bool:
+    """Whether `url` reads strictly (`parse_target`) and its host is allowed (`allowed`)."""
+    try:
+        return allowed(parse_target(url), patterns)
+    except UnsafeUrl:
+        return False
 
 
 def payload(job: Mapping[str, Any], *, linkedin_url: str | None) -> dict[str, Any]:

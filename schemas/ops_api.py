@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 #: Most dead letters one bulk replay handles; the answer says when more matched.
 MAX_REPLAY_BATCH = 10_000
@@ -42,6 +42,16 @@ class DeadLetterFilter(BaseModel):
         pattern=GROUP_PATTERN,
         description="A cause's group id, from `GET /dead-letters/groups`",
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_no_filter(cls, value: Any) -> Any:
+        """An empty or blank value (`""`, `"  "`, `[]`) narrows nothing: it is no filter."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, list) and not value:
+            return None
+        return value
 
     def is_empty(self) -> bool:
         """True when no field narrows the selection."""

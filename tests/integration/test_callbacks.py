@@ -76,10 +76,10 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The suite's settings, with 127.0.0.1 allowed as a callback host."""
-    monkeypatch.setenv("HQ_CALLBACK_HOSTS", "127.0.0.1")
+    """The suite's settings, with 127.0.0.1 (any port: the receiver's is random) allowed."""
+    monkeypatch.setenv("HQ_CALLBACK_HOSTS", "127.0.0.1:*")
     get_settings.cache_clear()
-    return settings.model_copy(update={"callback_hosts": "127.0.0.1"})
+    return settings.model_copy(update={"callback_hosts": "127.0.0.1:*"})
 
 
 def _post(client: TestClient, receiver: Receiver, body: dict[str, Any]) -> str:
@@ -196,3 +196,80 @@ def test_deliveries_are_paced_across_workers(
     assert {j for j in jobs} == {c["body"]["job_id"] for c in receiver.calls}
     for job_id in jobs:
         assert wait_job(client, job_id)["callback"]["attempts"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:1/hook\r\nX-Injected: 1", "visible ASCII"),
+        ("http://127.0.0.1:1/ho\x00ok", "NUL"),
+        ("https://evil.com\\.127.0.0.1/", "backslash"),
+        ("http://user:pw@127.0.0.1:1/hook", "user info"),
+        ("http://127.0.0.1:99999/hook", "port"),
+        ("http://127.0.0.1:x/hook", "port"),
+        ("http://%31%32%37.0.0.1/hook", "host"),
+        ("ftp://127.0.0.1/hook", "http(s)"),
+    ],
+)
+def test_a_url_two_parsers_could_read_differently_is_refused_at_the_door(
+    client: TestClient, url: str, why: str
+) -> None:
+    body = {**load_fixture("payloads/clay_a.json"), "callback_url": url}
+    response = client.post(INGEST, json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "callback_url" and why in error["message"]
+
+
+def test_a_token_that_cannot_be_a_header_is_refused_at_the_door(
+    client: TestClient, receiver: Receiver
+) -> None:
+    body = {**load_fixture("payloads/clay_a.json"), "callback_url": receiver.url}
+    response = client.post(INGEST, json={**body, "callback_token": "t\r\nX-Injected: 1"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "callback_token"
+
+
+def test_a_port_is_allowed_only_when_the_allow_list_names_it(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    monkeypatch.setattr(services.settings, "callback_hosts", "127.0.0.1,*.clay.com:8443")
+    body = load_fixture("payloads/clay_a.json")
+    for url, status in [
+        ("http://127.0.0.1:8080/hook", 422),
+        ("http://127.0.0.1:80/hook", 202),
+        ("https://api.clay.com:8443/hook", 202),
+        ("https://api.clay.com:8444/hook", 422),
+    ]:
+        answer = client.post(INGEST, json={**body, "callback_url": url}, params={"force": "true"})
+        assert answer.status_code == status, (url, answer.text)
+
+
+def test_whatever_a_delivery_raises_it_ends_failed_after_its_last_try(
+    client: TestClient,
+    worker: dramatiq.Worker,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workers import delivery
+
+    monkeypatch.setenv("HQ_CALLBACK_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("HQ_MIN_BACKOFF_MS", "10")
+    monkeypatch.setenv("HQ_MAX_BACKOFF_MS", "20")
+    get_settings.cache_clear()
+
+    class Broken:
+        def post(self, *args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("a bug nobody foresaw")
+
+    monkeypatch.setattr(delivery, "_http", Broken)
+    job_id = _post(client, receiver, load_fixture("payloads/pdl_a.json"))
+
+    job = _wait_callback(client, job_id, until="failed")
+
+    assert job["callback"]["attempts"] == 2
+    assert job["callback"]["last_error"] == "attempt 2: RuntimeError; giving up"
+    events = [e["event"] for e in job["history"] if e["stage"] == "deliver_callback"]
+    assert events == ["callback_queued", "callback_retrying", "callback_failed"]
+    assert receiver.calls == []

@@ -153,6 +153,17 @@ def test_listing_pages_and_filters(
     everything = client.post("/dead-letters/replay", json={"all": True, "dry_run": True})
     assert everything.json()["count"] == 3
     assert client.get("/dead-letters", params={"cursor": str(2**64)}).status_code == 422
+    # Characters `str.isdigit()` accepts and `int()` refuses: a 422 naming the field, not a 500.
+    for cursor in ("\u00b3", "0\u00b3", "\u2460", "\u0661", " 1", "1_0"):
+        answer = client.get("/dead-letters", params={"cursor": cursor})
+        assert answer.status_code == 422, (cursor, answer.text)
+        assert answer.json()["error"]["field"] == "cursor"
+    # An empty filter value is no filter: it narrows nothing, so it needs `all` to replay.
+    assert total(error="", stage="  ") == 3
+    for blank in ({"error": ""}, {"stage": " "}, {"ids": []}, {"workflow_slug": ""}):
+        refused = client.post("/dead-letters/replay", json={**blank, "dry_run": True})
+        assert refused.status_code == 422, (blank, refused.text)
+        assert "all: true" in refused.json()["error"]["message"]
 
 
 def test_replay_while_redis_refuses_is_503_and_changes_nothing(
