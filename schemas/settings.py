@@ -87,7 +87,10 @@ class Settings(BaseSettings):
     callback_hosts: str = Field(
         default="*.clay.com",
         alias="HQ_CALLBACK_HOSTS",
-        description="Comma-separated hosts a callback_url may name (`*.x.com`, `*` = any)",
+        description=(
+            "Comma-separated hosts a callback_url may name (`*.x.com`, `*` = any); "
+            "default ports only unless a pattern names one (`host:8443`, `host:*`)"
+        ),
     )
     callback_rate_per_s: int = Field(default=10, alias="HQ_CALLBACK_RATE_PER_S", ge=1)
     callback_max_attempts: int = Field(default=10, alias="HQ_CALLBACK_MAX_ATTEMPTS", ge=1)
