@@ -23,10 +23,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.workflows import Definition, firmographics
+from pipeline.workflows import (
+    Definition,
+    company_updates,
+    companyenrich,
+    core_company,
+    find_companies,
+    firmographics,
+    salesnav_company,
+)
 
 #: Every definition; the gateway makes one route per path, in this order.
-DEFINITIONS: tuple[Definition[Any], ...] = (firmographics.DEFINITION,)
+DEFINITIONS: tuple[Definition[Any], ...] = (
+    firmographics.DEFINITION,
+    find_companies.DEFINITION,
+    companyenrich.DEFINITION,
+    core_company.DEFINITION,
+    core_company.FULL,
+    company_updates.COMPANY_LINKEDIN,
+    company_updates.VC_DOMAIN,
+    company_updates.PUBLIC_COMPANY,
+    salesnav_company.DEFINITION,
+)
 
 BY_NAME: dict[str, Definition[Any]] = {d.name: d for d in DEFINITIONS}
 BY_PATH: dict[str, Definition[Any]] = {r.path: d for d in DEFINITIONS for r in d.routes}

@@ -160,3 +160,149 @@ def test_variations_null_strings_and_grouped_counts(
     assert company["employee_count"] == 1234
     assert company["industry"] is None
     assert company["founded_year"] == 2010
+
+
+# --- the company workflows at their old paths --------------------------------------------
+
+FIND = "/run/companies/clay-native/find-companies/ingest"
+ENRICH = "/run/companies/companyenrich/ingest"
+CORE = "/run/companies/db/core-company/upsert"
+MANUAL = "/run/companies/manual/core-data/ingest"
+FULL = "/run/companies/db/core-company-full/upsert"
+LINKEDIN = "/run/companies/db/company-linkedin/update"
+VC = "/run/companies/db/vc-domain/update"
+PUBLIC = "/run/companies/manual/public-company-check/ingest"
+SALESNAV = "/run/companies/salesnav/scraped-data/ingest"
+
+
+def _samples() -> list[tuple[str, dict[str, Any], str]]:
+    enrich_2 = load_fixture("workflows/companyenrich_2.json")
+    return [
+        (FIND, load_fixture("workflows/clay-find-companies_1.json"), "example.com"),
+        (ENRICH, load_fixture("workflows/companyenrich_1.json"), "harness.io"),
+        (ENRICH, {"domain": "www.Acme.com", "raw_payload": enrich_2}, "acme.com"),
+        (CORE, load_fixture("workflows/upsert-core-company_1.json"), "example.com"),
+        (MANUAL, load_fixture("workflows/upsert-core-company_1.json"), "example.com"),
+        (FULL, load_fixture("workflows/upsert-core-company-full_1.json"), "stripe.com"),
+        (
+            LINKEDIN,
+            {
+                "domain": "stripe.com",
+                "company_linkedin_url": "linkedin.com/company/stripe/",
+                "short_description": "Payments",
+            },
+            "stripe.com",
+        ),
+        (VC, {"vc_name": "Alkeon Capital", "domain": "https://alkeon.com"}, "alkeon.com"),
+        (PUBLIC, {"domain": "STRIPE.com", "company_name": "Stripe"}, "stripe.com"),
+        (
+            SALESNAV,
+            {
+                "company_name": "Harness",
+                "linkedin_url": "https://www.linkedin.com/company/harnessinc/",
+                "linkedin_urn": "urn:li:fs_salesCompany:12345678",
+                "domain": "null",
+                "headcount": "1,234",
+                "industries": "Technology, Information and Internet",
+                "description": "",
+                "registered_address_raw": "San Francisco, California, United States",
+            },
+            "harness.io",
+        ),
+    ]
+
+
+def test_every_company_path_accepts_its_sample(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    for path, body, domain in _samples():
+        job = _run(client, path, body)
+        assert job["result"]["extracted"] is True, (path, job)
+        company = _company(client, domain)
+        assert company["provenance"], path
+    harness = _company(client, "harness.io")
+    # The SalesNav scrape had no domain: it was matched on the LinkedIn page.
+    assert harness["linkedin_url"] == "https://www.linkedin.com/company/harnessinc"
+    assert harness["employee_count"] == 1234
+    assert "Technology, Information and Internet" in harness["industries"]
+    assert harness["investors"] == ["Alkeon Capital"]
+    assert harness["funding_rounds"][0]["investors"] == ["Alkeon Capital"]
+    assert {"continuous delivery", "devops", "kubernetes"} <= set(harness["keywords"])
+    assert harness["subsidiaries"] == [{"name": "SubCo", "domain": "subco.com"}]
+    assert {s["network"] for s in harness["socials"]} >= {"linkedin", "twitter"}
+    assert harness["provenance"]["name"]["source"] == "companyenrich"  # priority 2 beats 4
+    stripe = _company(client, "stripe.com")
+    assert (stripe["is_public"], stripe["industry"], stripe["size_range"]) == (
+        True,
+        "Financial Services",
+        "5001-10000",
+    )
+    assert stripe["description"] == "Payments"
+    assert _company(client, "alkeon.com")["is_investor"] is True
+    # Re-firing every body changes nothing.
+    before = table_counts(engine)
+    for path, body, _domain in _samples():
+        _run(client, path, body, force=True)
+    after = table_counts(engine)
+    after.pop("raw.workflow_payloads")
+    before.pop("raw.workflow_payloads")
+    assert after == before
+
+
+def test_priority_beats_recency_and_recency_breaks_ties(
+    client: TestClient, worker: dramatiq.Worker
+) -> None:
+    firmo = load_fixture("workflows/clay-company-firmographics_1.json")
+    _run(client, CORE, {"domain": "example.com", "name": "Example (manual)"})
+    newer = copy.deepcopy(firmo)
+    newer["raw_payload"]["last_refresh"] = "2030-01-01T00:00:00Z"
+    _run(client, FIRMOGRAPHICS, newer)
+    company = _company(client, "example.com")
+    assert company["name"] == "Example (manual)"  # priority 0 beats a newer priority 1
+    assert company["provenance"]["name"]["source"] == "db-core-company-upsert"
+    assert "Example Corp" in company["aliases"]
+    assert company["industry"] == "Software"  # the manual source said nothing about it
+
+
+def test_an_older_observation_arriving_late_never_wins(
+    client: TestClient, worker: dramatiq.Worker
+) -> None:
+    firmo = load_fixture("workflows/clay-company-firmographics_1.json")
+    late = copy.deepcopy(firmo)
+    late["raw_payload"] |= {"last_refresh": "2020-01-01T00:00:00Z", "industry": "Old Industry"}
+    _run(client, FIRMOGRAPHICS, firmo)
+    _run(client, FIRMOGRAPHICS, late)
+    company = _company(client, "example.com")
+    assert company["industry"] == "Software"
+    assert company["provenance"]["industry"]["observed_at"].startswith("2026-01-10")
+    # The same source, same priority: the newer observation wins.
+    fresh = copy.deepcopy(firmo)
+    fresh["raw_payload"] |= {"last_refresh": "2027-01-01T00:00:00Z", "industry": "New Industry"}
+    _run(client, FIRMOGRAPHICS, fresh)
+    assert _company(client, "example.com")["industry"] == "New Industry"
+
+
+def test_omitted_fields_never_wipe_values(client: TestClient, worker: dramatiq.Worker) -> None:
+    _run(client, FULL, load_fixture("workflows/upsert-core-company-full_1.json"))
+    _run(client, FULL, {"company_name": "Stripe", "domain": "stripe.com", "industry": "null"})
+    company = _company(client, "stripe.com")
+    assert (company["industry"], company["city"]) == ("Financial Services", "San Francisco")
+
+
+def test_a_conflicting_find_companies_linkedin_url_is_flagged_not_applied(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    _run(client, FIRMOGRAPHICS, load_fixture("workflows/clay-company-firmographics_1.json"))
+    found = copy.deepcopy(load_fixture("workflows/clay-find-companies_1.json"))
+    found["raw_payload"]["linkedin_url"] = "https://linkedin.com/company/someone-else"
+    job = _run(client, FIND, found)
+    assert job["result"]["flags"] == ["linkedin_url_conflict"]
+    company = _company(client, "example.com")
+    assert company["linkedin_url"] == "https://www.linkedin.com/company/example"
+    with engine.connect() as conn:
+        flags = conn.execute(
+            select(t.workflow_payloads.c.flags).where(
+                t.workflow_payloads.c.workflow_slug == "clay-find-companies"
+            )
+        ).scalar_one()
+    assert flags == ["linkedin_url_conflict"]
