@@ -16,6 +16,7 @@ import orjson
 import typer
 from pydantic import ValidationError
 
+from gateway.cli import target
 from schemas.ops_api import DeadLetterFilter, ReplayRequest
 from schemas.settings import get_settings
 
@@ -65,10 +66,14 @@ def _with_filters(command: Command) -> Command:
 
 
 def database_url() -> str:
-    """`DATABASE_URL`; exits 2 when it is not set (every command but `serve` needs it)."""
-    url = get_settings().database_url
+    """`DATABASE_URL`, else a running `serve`'s database; exits 2 when there is neither."""
+    url = target.settings().database_url
     if not url:
-        typer.echo("DATABASE_URL is not set (only `serve` starts an embedded database)", err=True)
+        typer.echo(
+            "DATABASE_URL is not set and no `hq-ingest serve` (make run) is running on"
+            f" {get_settings().data_dir}",
+            err=True,
+        )
         raise typer.Exit(2)
     return url
 
@@ -175,10 +180,12 @@ def dlq_replay(
 def _replay(request: ReplayRequest) -> Any:
     import dramatiq
 
-    import workers  # noqa: F401  (sets up the broker and declares the actors)
-    from workers import replay
+    import workers  # noqa: F401  (declares the actors)
+    from workers import broker, replay
 
-    return replay.replay_many(cli_engine(), dramatiq.get_broker(), request=request)
+    engine = cli_engine()
+    broker.setup_broker(target.settings())
+    return replay.replay_many(engine, dramatiq.get_broker(), request=request)
 
 
 @jobs_app.command("show")

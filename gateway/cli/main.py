@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import signal
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,22 +26,14 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(ops.backfill_app, name="backfill")
 
 
-def _alembic_config(url: str) -> Any:
-    from alembic.config import Config
-
-    root = Path(__file__).resolve().parents[2]
-    cfg = Config(str(root / "alembic.ini"))
-    cfg.set_main_option("script_location", str(root / "alembic"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    return cfg
-
-
 @app.command()
 def migrate() -> None:
     """Apply database migrations (`alembic upgrade head`)."""
     from alembic import command
 
-    command.upgrade(_alembic_config(database_url()), "head")
+    from gateway.cli.serve import alembic_config
+
+    command.upgrade(alembic_config(database_url()), "head")
     typer.echo("database is at head")
 
 
@@ -54,84 +41,27 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to bind")] = 8000,
-    threads: Annotated[int, typer.Option(help="Worker threads in this process")] = 4,
+    processes: Annotated[int, typer.Option(help="Processes of the `worker` group")] = 1,
+    threads: Annotated[int, typer.Option(help="Threads per `worker` process")] = 4,
 ) -> None:
-    """Run gateway and workers in one process, after migrating the database.
+    """Run the Procfile's gateway and worker groups on this machine, after migrating.
 
     Without DATABASE_URL an embedded PostgreSQL keeps its data in HQ_DATA_DIR/postgres;
-    without REDIS_URL an in-process broker is used (messages not yet processed when the
-    process stops are lost); without HQ_ADMIN_API_KEY one is generated and kept in
-    HQ_DATA_DIR/admin_api_key.
+    without REDIS_URL an embedded redis-server keeps an append-only file in
+    HQ_DATA_DIR/redis; without HQ_ADMIN_API_KEY one is generated and kept in
+    HQ_DATA_DIR/admin_api_key. Ctrl-C stops it; queued jobs survive a restart.
 
     Example: hq-ingest serve --port 8000
     """
     from gateway import logs
-    from gateway.cli import embedded
+    from gateway.cli.serve import Tuning, run
 
     settings = get_settings()
     logs.configure(settings.log_format)
-    server, generated_key = None, None
-    if not settings.database_url:
-        server, url = embedded.start_postgres(settings.data_dir)
-        os.environ["DATABASE_URL"] = url
-        typer.echo(f"embedded PostgreSQL: data in {settings.data_dir / 'postgres'}")
-    if not settings.hq_admin_api_key:
-        generated_key = embedded.admin_key(settings.data_dir)
-        os.environ["HQ_ADMIN_API_KEY"] = generated_key
-    if not settings.redis_url:
-        typer.echo("embedded Redis-compatible broker (in-process; set REDIS_URL for production)")
-    get_settings.cache_clear()
-    try:
-        _run_all(host, port, threads, generated_key=generated_key)
-    finally:
-        if server is not None:
-            server.cleanup()
-
-
-def _run_all(host: str, port: int, threads: int, *, generated_key: str | None) -> None:
-    import dramatiq
-    import uvicorn
-    from alembic import command
-
-    from gateway.app import create_app
-
-    settings = get_settings()
-    assert settings.database_url
-    migrations = _alembic_config(settings.database_url)
-    migrations.attributes["configure_logger"] = False  # keep HQ_LOG_FORMAT's set-up
-    command.upgrade(migrations, "head")
-    api = create_app(settings)
-    worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads)
-    worker.start()  # loads the classifiers' data first (workers.observe.Warmup)
-    base = f"http://{host}:{port}"
-    typer.echo(f"hq-ingest on {base}  (dashboard: {base}/dashboard, API docs: {base}/docs)")
-    if generated_key:
-        typer.echo(f"admin key: {generated_key}  (kept in {settings.data_dir / 'admin_api_key'})")
-    else:
-        typer.echo("admin key: the one in HQ_ADMIN_API_KEY")
-    # uvicorn re-raises the signal it stopped for; end with SystemExit (not the default
-    # SIGTERM death) so the `finally` drains the workers and stops embedded PostgreSQL.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    try:
-        uvicorn.run(api, host=host, port=port, log_config=None, log_level="info")
-    finally:
-        if not settings.redis_url:
-            _drain(dramatiq.get_broker())
-        worker.stop()
-
-
-def _drain(broker: Any, seconds: float = 30.0) -> None:
-    """Let the workers finish what the in-process broker holds, for up to `seconds`."""
-    from dramatiq.errors import QueueJoinTimeout
-
-    deadline = time.monotonic() + seconds
-    for queue in sorted(broker.get_declared_queues()):
-        try:
-            broker.join(queue, timeout=max(1, int((deadline - time.monotonic()) * 1000)))
-        except QueueJoinTimeout:
-            logging.getLogger("hq.cli").warning(
-                "messages still queued in %s are lost (embedded broker; set REDIS_URL)", queue
-            )
+    tuning = Tuning(host=host, port=port, processes=processes, threads=threads)
+    generated = settings.hq_admin_api_key is None
+    code = run(settings, tuning, generated_key=generated, say=typer.echo)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -17,8 +17,8 @@ import httpx
 import orjson
 import typer
 
-from gateway.cli import importer
-from schemas.settings import get_settings
+from gateway.cli import importer, target
+from schemas.settings import Settings, get_settings
 
 backfill_app = typer.Typer(
     help="Run a reference backfill as a job (job titles, public tickers).", no_args_is_help=True
@@ -123,7 +123,7 @@ def _key(key: str | None) -> str:
 
 def _client(url: str | None, key: str | None) -> httpx.Client:
     return httpx.Client(
-        base_url=(url or DEFAULT_URL).rstrip("/"),
+        base_url=(url or target.service_url() or DEFAULT_URL).rstrip("/"),
         headers={"Authorization": f"Bearer {_key(key)}"},
         timeout=30.0,
     )
@@ -185,11 +185,13 @@ def _ticker_items(file: Path | None, pairs: list[str]) -> list[dict[str, str]]:
 
 def _start(url: str | None, key: str | None, wait: bool, *, route: str, body: Any) -> None:
     """Start a backfill job over HTTP or straight on the queue; optionally wait for it."""
-    if url is None and get_settings().redis_url and get_settings().database_url:
-        job_id = _enqueue(route, body)
+    services = target.settings()
+    if url is None and services.redis_url and services.database_url:
+        job_id = _enqueue(route, body, services)
         typer.echo(f"queued job {job_id} (follow it with: hq-ingest jobs show {job_id})")
         if wait:
-            typer.echo(orjson.dumps(_wait_db(job_id), default=str, option=orjson.OPT_INDENT_2))
+            done = _wait_db(job_id, services)
+            typer.echo(orjson.dumps(done, default=str, option=orjson.OPT_INDENT_2))
         return
     with _client(url, key) as client:
         try:
@@ -208,11 +210,12 @@ def _start(url: str | None, key: str | None, wait: bool, *, route: str, body: An
             typer.echo(orjson.dumps(_wait_http(client, job_id), option=orjson.OPT_INDENT_2))
 
 
-def _enqueue(route: str, body: Any) -> str:
+def _enqueue(route: str, body: Any, services: Settings) -> str:
     """Send the backfill actor directly (needs REDIS_URL); returns the new job id."""
     from schemas.reference_api import TickerItem
-    from workers import lookups
+    from workers import broker, lookups
 
+    broker.setup_broker(services)
     job_id = str(uuid.uuid4())
     if route.endswith("job-title/backfill"):
         lookups.backfill_job_titles.send(job_id=job_id, body={})
@@ -230,11 +233,11 @@ def _wait_http(client: httpx.Client, job_id: str) -> Any:
         time.sleep(0.5)
 
 
-def _wait_db(job_id: str) -> Any:
+def _wait_db(job_id: str, services: Settings) -> Any:
     from pipeline import store
     from pipeline.store import dashboard
 
-    url = get_settings().database_url
+    url = services.database_url
     assert url
     engine = store.make_engine(url, pool_size=1, application_name="hq-cli")
     try:
