@@ -32,7 +32,3 @@ class MissingRecordError(PermanentError):
 
 class TransientError(PipelineError):
     """Raised when a stage hit a condition that a later attempt may not meet."""
-
-
-class StalePayloadError(PipelineError):
-    """Raised when a payload is older than what is stored; the stage skips it, not fails."""

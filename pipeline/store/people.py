@@ -70,12 +70,6 @@ def load_person_payload(conn: Connection, *, raw_id: int) -> RowMapping:
 _LOAD_PAYLOAD = select(t.person_payloads).where(t.person_payloads.c.id == bindparam("raw_id"))
 
 
-def raw_id_for_job(conn: Connection, *, job_id: str) -> int | None:
-    """The raw payload a job stored, if its first stage ran."""
-    stmt = select(t.person_payloads.c.id).where(t.person_payloads.c.job_id == job_id)
-    return conn.execute(stmt).scalar_one_or_none()
-
-
 # --- extracted ----------------------------------------------------------------------------
 
 _PROFILE_FIELDS = (
