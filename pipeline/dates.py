@@ -139,12 +139,13 @@ def unpadded(value: PartialDate | None, *, year_only: bool = False) -> PartialDa
 
 
 def is_year_span(start: PartialDate | None, end: PartialDate | None) -> bool:
-    """Whether padded dates span whole years: starts on 1 January and/or ends on 31 December.
+    """Whether padded dates span whole years: start on 1 January, end on 31 December or 1 January.
 
-    LinkedIn schools are dated by year; a provider that pads writes them 1 Jan – 31 Dec.
+    LinkedIn schools are dated by year; a provider that pads writes them 1 Jan – 31 Dec
+    (Proxycurl), or 1 Jan – 1 Jan when it pads ends to the 1st as well.
     """
     starts_jan = start is None or (start.value.month, start.value.day) == (1, 1)
-    ends_dec = end is None or (end.value.month, end.value.day) == (12, 31)
+    ends_dec = end is None or (end.value.month, end.value.day) in ((12, 31), (1, 1))
     dated = [d for d in (start, end) if d is not None and d.precision == "day"]
     return bool(dated) and starts_jan and ends_dec
 

@@ -51,9 +51,10 @@ _EXPERIENCE_KEY: dict[Shape, str] = {
 #: Keys under which a provider's lookup or enrichment response holds the one profile:
 #: PDL ``{status, likelihood, data}``, Proxycurl/EnrichLayer ``{url, profile}`` and
 #: ``{linkedin_profile_url, profile}``, Crustdata-like ``{…, person_data}``.
-_PROFILE_KEYS = ("data", "profile", "person", "person_data", "result")
-#: Keys under which a search or bulk response holds a list of results.
-_RESULT_KEYS = ("data", "results", "matches", "people", "persons", "items", "elements")
+_PROFILE_KEYS = ("data", "profile", "person", "person_data", "result", "hits", "_source")
+#: Keys under which a search or bulk response holds a list of results (Elasticsearch-style
+#: ``{hits: {hits: [{_source}]}}`` included).
+_RESULT_KEYS = ("data", "results", "matches", "people", "persons", "items", "elements", "hits")
 #: Keys under which a wrapper names the profile it holds.
 _WRAPPER_URL_KEYS = ("linkedin_profile_url", "profile_url", "linkedin_url", "url", "matched_on")
 #: Wrappers nest at most this deep (a bulk list of search results of envelopes).
