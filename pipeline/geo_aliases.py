@@ -7,7 +7,7 @@ names with no city in them, and the US ZIP-prefix ranges. All keys are folded
 (`pipeline.fold.fold_words`). Country aliases and display names, type words and abbreviated
 divisions are baked into the gazetteer file: after editing them, run
 ``python -m pipeline.geo_build`` (``tests/unit/test_gazetteer.py`` fails until then). Metro
-words, regions, ZIP ranges and `NOWHERE` are read at run time.
+words, regions, city-regions, ZIP ranges and `NOWHERE` are read at run time.
 """
 
 from __future__ import annotations
@@ -124,6 +124,63 @@ CA.02: lower mainland
 
 #: Regional names → "CC" or "CC.division".
 REGIONS: dict[str, str] = _pairs(_REGIONS)
+
+#: Cities that are themselves a first-level division of their country (ISO 3166-2 types
+#: "city", "capital city", "autonomous city", "special city", "federal district"…), named as
+#: the gazetteer names the division: such a city gets no state of its own name invented for
+#: it ("Tbilisi, Georgia" has no state). A province that only shares its capital's name
+#: (Stockholm County, Utrecht, São Paulo, Madrid) is not listed and stays the state.
+_CITY_REGIONS = """
+AM: yerevan
+AT: vienna | wien
+AZ: baku | baki
+BY: minsk
+CD: kinshasa
+CN: beijing | shanghai | tianjin | chongqing
+CZ: prague | praha
+DE: berlin | hamburg | bremen
+DZ: algiers | alger
+EG: cairo
+ET: addis ababa
+GE: tbilisi
+HU: budapest
+IQ: baghdad
+KE: nairobi
+KG: bishkek
+KH: phnom penh
+KR: seoul | busan | daegu | incheon | gwangju | daejeon | ulsan | sejong
+KZ: almaty | astana | shymkent
+LA: vientiane
+LB: beirut
+LV: riga
+MN: ulaanbaatar
+MX: mexico city
+MY: kuala lumpur | putrajaya
+NO: oslo
+PK: islamabad
+PY: asuncion
+RO: bucharest | bucuresti
+RU: moscow | saint petersburg | sevastopol
+RW: kigali
+SG: singapore
+SI: ljubljana
+TH: bangkok
+TJ: dushanbe
+TM: ashgabat
+TW: taipei | new taipei | taichung | tainan | kaohsiung | taoyuan
+UA: kyiv | kiev
+UG: kampala
+US: washington
+UY: montevideo
+UZ: tashkent
+VN: hanoi | ho chi minh city | haiphong | hai phong | da nang | can tho
+ZW: harare
+"""
+
+#: (country code, folded city name) of every city that is its own first-level division.
+CITY_REGIONS: frozenset[tuple[str, str]] = frozenset(
+    (cc, name) for name, cc in _pairs(_CITY_REGIONS).items()
+)
 
 #: US ZIP-code prefixes: "first-last STATE" over the first three digits, inclusive.
 ZIP3_RANGES = """

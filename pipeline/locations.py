@@ -33,10 +33,10 @@ _EMPTY = LocationMatch(city=None, state=None, country=None, country_code=None)
 _BIG_CITY = 1_000_000
 #: A city known here by an alternate name stands for its same-named region from this size.
 _LARGE_ALIAS = 100_000
-#: A city is its own region ("Tbilisi", "Berlin") when it holds this share of the people of
-#: the same-named division; a smaller share means a province named after its capital
-#: ("Utrecht", "São Paulo", "Madrid"), which stays the state.
-_CITY_REGION_SHARE = 0.4
+#: A city not listed as a city-region is its own region when it holds this share of the
+#: people of its same-named division; less means a province named after its capital
+#: ("Stockholm", "Utrecht", "São Paulo", "Madrid"), which stays the state.
+_CITY_REGION_SHARE = 0.9
 
 
 class _Reading(NamedTuple):
@@ -203,12 +203,17 @@ def _region_of(index: GeoIndex, city: City) -> Division | None:
     """The division a city lies in, or None when the city is its own region (Tbilisi).
 
     A city that is its own first-level region gets no state of its own name invented for
-    it: LinkedIn writes "Tbilisi, Georgia" and "Berlin, Berlin, Germany" (stated, so kept).
+    it: LinkedIn writes "Tbilisi, Georgia" (and "Berlin, Berlin, Germany", stated, so kept).
+    Such a city is listed in `geo_aliases.CITY_REGIONS`, or is named like its division and
+    holds nearly all of its people; a province named after its capital stays the state.
     """
     division = _division_of(index, city)
-    if division is None or fold_words(division.name).replace(" ", "") != fold_words(
-        city.name
-    ).replace(" ", ""):
+    if division is None:
+        return None
+    key = fold_words(city.name)
+    if (city.cc, key) in aliases.CITY_REGIONS:
+        return None
+    if fold_words(division.name).replace(" ", "") != key.replace(" ", ""):
         return division
     people = index.division_population.get(division.id, 0)
     return None if city.population >= _CITY_REGION_SHARE * people else division

@@ -164,6 +164,9 @@ def test_every_listed_linkedin_metro_resolves_to_its_city() -> None:
         ("Atlanta, Georgia", ("Atlanta", "Georgia", "United States", "US")),
         # A province named after its capital is a real state, and a stated one is kept.
         ("São Paulo, Brazil", ("São Paulo", "São Paulo", "Brazil", "BR")),
+        ("Stockholm, Sweden", ("Stockholm", "Stockholm", "Sweden", "SE")),
+        ("Berlin, Germany", ("Berlin", None, "Germany", "DE")),
+        ("Seoul, South Korea", ("Seoul", None, "South Korea", "KR")),
         ("Tbilisi, Tbilisi, Georgia", ("Tbilisi", "Tbilisi", "Georgia", "GE")),
     ],
 )
