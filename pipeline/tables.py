@@ -333,6 +333,9 @@ people = Table(
     Column("source_refreshed_at", DateTime(timezone=True)),
     _now(),
     _now("updated_at"),
+    # The best of `core.person_emails` and why it won (see `store.persons`).
+    Column("email", Text, comment="the best e-mail of `core.person_emails`"),
+    Column("email_choice", JSONB, comment="why that e-mail: status, source, observed_at"),
     schema="core",
 )
 
@@ -435,6 +438,103 @@ person_past_employer = Table(
     Column("company_name", Text, nullable=False),
     Column("company_domain", Text),
     PrimaryKeyConstraint("person_id", "company_id"),
+    schema="core",
+)
+
+# --- core: what people-side workflows observed, per source (see `store.persons`) -------
+
+person_aliases = Table(
+    "person_aliases",
+    metadata,
+    Column("kind", Text, nullable=False, comment="linkedin (public URL) or salesnav (member id)"),
+    Column("value", Text, nullable=False),
+    _person_fk(),
+    PrimaryKeyConstraint("kind", "value"),
+    Index("ix_person_aliases_person_id", "person_id"),
+    schema="core",
+)
+
+person_facts = Table(
+    "person_facts",
+    metadata,
+    _person_fk(),
+    Column("field", Text, nullable=False),
+    Column("source", Text, nullable=False, comment="the workflow slug that observed it"),
+    Column("value", JSONB, nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.workflow_payloads.id")),
+    _now("updated_at"),
+    PrimaryKeyConstraint("person_id", "field", "source"),
+    schema="core",
+)
+
+person_jobs = Table(
+    "person_jobs",
+    metadata,
+    _person_fk(),
+    Column("job_key", Text, nullable=False, comment="company key | folded title"),
+    Column("company_name", Text),
+    Column("company_domain", Text),
+    Column("company_linkedin_url", Text),
+    Column("title", Text),
+    Column("start_date", Date),
+    _precision("start_precision"),
+    Column("supersedes", Text, comment="job_change or promotion: it ended earlier jobs"),
+    Column("source", Text, nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.workflow_payloads.id")),
+    PrimaryKeyConstraint("person_id", "job_key"),
+    schema="core",
+)
+
+person_emails = Table(
+    "person_emails",
+    metadata,
+    _person_fk(),
+    Column("email", Text, nullable=False, comment="normalised"),
+    Column("provider", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("raw_status", Text),
+    Column("certainty", Text),
+    Column("catch_all", Boolean),
+    Column("mx_provider", Text),
+    Column("mx_records", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("source", Text, nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.workflow_payloads.id")),
+    PrimaryKeyConstraint("person_id", "email", "provider"),
+    CheckConstraint(
+        "status IN ('valid', 'catch_all', 'risky', 'unknown', 'invalid')", name="status"
+    ),
+    Index("ix_person_emails_email", "email"),
+    schema="core",
+)
+
+signals = Table(
+    "signals",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("client_domain", Text, nullable=False, comment="'' when the body named none"),
+    Column("kind", Text, nullable=False),
+    Column("signal_key", Text, nullable=False, comment="the event's natural key"),
+    Column("person_id", BigInteger, ForeignKey("core.people.id", ondelete="SET NULL")),
+    _company_fk(),
+    Column("person_linkedin_url", Text),
+    Column("company_domain", Text),
+    Column("company_name", Text),
+    Column("title", Text),
+    Column("occurred_on", Date),
+    _precision("occurred_precision"),
+    Column("occurred_at", DateTime(timezone=True)),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("source", Text, nullable=False),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("raw_payload_id", BigInteger, ForeignKey("raw.workflow_payloads.id")),
+    _now(),
+    UniqueConstraint("client_domain", "kind", "signal_key"),
+    Index("ix_signals_client_domain_created", "client_domain", "created_at"),
+    CheckConstraint("kind IN ('job_change', 'promotion', 'new_hire', 'job_posting')", name="kind"),
     schema="core",
 )
 

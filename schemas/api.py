@@ -112,6 +112,39 @@ class EducationItem(BaseModel):
     end_date: date | None = None
 
 
+class FieldSource(BaseModel):
+    """Where a golden person field's value came from: the workflow slug, and when."""
+
+    source: str
+    observed_at: datetime
+
+
+class EmailResult(BaseModel):
+    """One provider's result for one address (`core.person_emails`)."""
+
+    email: str
+    provider: str
+    status: Literal["valid", "catch_all", "risky", "unknown", "invalid"]
+    raw_status: str | None = None
+    certainty: str | None = None
+    catch_all: bool | None = None
+    mx_provider: str | None = None
+    mx_records: list[str] = []
+    source: str
+    observed_at: datetime
+
+
+class EmailChoice(BaseModel):
+    """Which e-mail is the person's best, and why."""
+
+    email: str
+    status: str
+    provider: str
+    source: str
+    observed_at: datetime
+    reason: str
+
+
 class Person(BaseModel):
     """`GET /api/people`: the assembled person."""
 
@@ -127,6 +160,16 @@ class Person(BaseModel):
     work_history: list[WorkHistoryItem] = []
     past_employers: list[PastEmployer] = []
     education: list[EducationItem] = []
+    email: str | None = Field(
+        default=None, description="The best e-mail: by status, then recency, then provider"
+    )
+    email_choice: EmailChoice | None = None
+    emails: list[EmailResult] = Field(
+        default=[], description="Every provider's result, best status first, with provenance"
+    )
+    provenance: dict[str, FieldSource] = Field(
+        default_factory=dict, description="Per golden field: the source it came from, and when"
+    )
 
 
 class Health(BaseModel):

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pipeline import derive, extract, sync
 from pipeline.errors import PermanentError
 from pipeline.reference import describe_workflow
-from pipeline.store import people, reference
+from pipeline.store import people, persons, reference
 from schemas.webhooks import TRUSTED, PersonProfileIngest
 from workers.broker import get_engine
 from workers.middleware import complete_job
@@ -76,7 +76,8 @@ def extract_profile(job_id: str, raw_id: int) -> None:
 def sync_core(job_id: str, linkedin_url: str) -> None:
     """Bring `core` in line with the person's extracted rows; the job's last stage."""
     with get_engine().begin() as conn:  # companies commit at once: their rows are shared
-        profile = people.load_profile(conn, linkedin_url=linkedin_url)
+        # The profile plus what workflows observed about the person (`store.persons`).
+        profile = persons.profile_for_sync(conn, linkedin_url=linkedin_url)
         core = derive.derive_core(profile)
         company_ids = people.upsert_companies(conn, companies=core.companies)
     with get_engine().begin() as conn:

@@ -8,13 +8,15 @@ from sqlalchemy import Connection, Table, distinct, func, literal_column, select
 
 from pipeline import tables as t
 from pipeline.store import companies as store_companies
+from pipeline.store import persons as store_persons
 
 
 def person_view(conn: Connection, *, linkedin_url: str) -> dict[str, Any] | None:
-    """The assembled person of `GET /api/people`, or None if unknown."""
-    row = conn.execute(select(t.people).where(t.people.c.linkedin_url == linkedin_url)).first()
-    if row is None:
+    """The assembled person of `GET /api/people` (found by URL or an alias), or None."""
+    person_id = store_persons.person_id_for(conn, linkedin_url=linkedin_url)
+    if person_id is None:
         return None
+    row = conn.execute(select(t.people).where(t.people.c.id == person_id)).one()
     person = row._mapping
     pid = person["id"]
     return {
@@ -31,7 +33,13 @@ def person_view(conn: Connection, *, linkedin_url: str) -> dict[str, Any] | None
         "past_employers": _many(
             conn, t.person_past_employer, pid, ("company_name", "company_domain")
         ),
-        "education": _education(conn, linkedin_url),
+        "education": _education(conn, person["linkedin_url"]),
+        "email": person["email"],
+        "email_choice": person["email_choice"],
+        "emails": store_persons.emails_view(conn, person_id=pid),
+        "provenance": store_persons.provenance(
+            conn, person_id=pid, linkedin_url=person["linkedin_url"]
+        ),
     }
 
 

@@ -24,13 +24,18 @@ from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
-from pipeline.store import companies
+from pipeline.store import companies, persons, signals
 from pipeline.workflows.facts import Facts
 
 Sink = Callable[..., dict[str, Any]]
 
-#: Writer of each kind of fact: `(conn, *, facts, source, raw_id, received_at) -> summary`.
-SINKS: dict[str, Sink] = {"companies": companies.apply}
+#: Writer of each kind of fact: `(conn, *, facts, source, raw_id, received_at) -> summary`,
+#: in this order (people resolve the companies they work at; signals name both).
+SINKS: dict[str, Sink] = {
+    "companies": companies.apply,
+    "people": persons.apply,
+    "signals": signals.apply,
+}
 
 
 def apply(

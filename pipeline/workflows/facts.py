@@ -1,7 +1,10 @@
 """The typed rows an extractor returns: facts about companies, with their natural keys.
 
 Only these shapes cross from a definition into the store, so every workflow's facts are
-merged, coalesced and shown with provenance by the same code (`pipeline.store.companies`).
+merged, coalesced and shown with provenance by the same code (`pipeline.store.companies`;
+people and signals: `pipeline.workflows.people_facts`, `pipeline.store.persons`/`signals`).
+Each kind of fact is one field of `Facts`, written by its sink in
+`pipeline.store.workflows.SINKS`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
+
+from pipeline.workflows.people_facts import PersonFacts, SignalFacts
 
 #: The golden company fields a fact may set, with the Python type each holds.
 COMPANY_FIELDS: dict[str, type] = {
@@ -114,7 +119,15 @@ class Facts(BaseModel):
 
     observed_at: datetime | None = None
     companies: tuple[CompanyFacts, ...] = ()
+    people: tuple[PersonFacts, ...] = ()
+    signals: tuple[SignalFacts, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not any(c.identified for c in self.companies)
+        """Whether no kind of fact names anything the store can key it on."""
+        kinds: tuple[tuple[CompanyFacts | PersonFacts | SignalFacts, ...], ...] = (
+            self.companies,
+            self.people,
+            self.signals,
+        )
+        return not any(fact.identified for kind in kinds for fact in kind)

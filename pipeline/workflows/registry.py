@@ -25,11 +25,15 @@ from typing import Any
 
 from pipeline.workflows import (
     Definition,
+    anymailfinder,
     company_updates,
     companyenrich,
     core_company,
     find_companies,
+    find_people,
     firmographics,
+    icypeas,
+    leadmagic,
     salesnav_company,
 )
 
@@ -44,6 +48,10 @@ DEFINITIONS: tuple[Definition[Any], ...] = (
     company_updates.VC_DOMAIN,
     company_updates.PUBLIC_COMPANY,
     salesnav_company.DEFINITION,
+    find_people.DEFINITION,
+    anymailfinder.DEFINITION,
+    icypeas.DEFINITION,
+    leadmagic.DEFINITION,
 )
 
 BY_NAME: dict[str, Definition[Any]] = {d.name: d for d in DEFINITIONS}

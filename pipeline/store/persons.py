@@ -1,0 +1,521 @@
+"""SQL for people fed by workflows: identity, per-source facts, observed jobs, e-mails.
+
+- **Identity** (`resolve`): a person is found by normalised public LinkedIn URL, then by
+  Sales Navigator member id, through `core.person_aliases` and `core.people` itself. A
+  person known only by a member id is its own row (`linkedin_url = 'salesnav:<id>'`) until
+  a body names both; it then takes the public URL, or is merged into the person who has it.
+- **Facts** (`core.person_facts`): one value per (person, field, source workflow); replaced
+  only by a newer, different observation of the same source.
+- **Jobs** (`core.person_jobs`) and **e-mails** (`core.person_emails`): sets on their
+  natural keys, a row replaced only by a newer, different observation.
+- **The normal sync** (`refresh`): the person's golden fields (`pipeline.person_merge`), the
+  extracted profile's experience rows plus the observed jobs, through `derive` and
+  `sync.sync_person` like a profile; then the best e-mail. The profile chain's `sync_core`
+  reads the same combined record (`profile_for_sync`), so neither undoes the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+
+from pipeline import derive, normalize, person_merge, sync
+from pipeline import tables as t
+from pipeline.errors import MissingRecordError
+from pipeline.person_merge import EmailResult, Observation, ObservedJob
+from pipeline.store import people
+from pipeline.workflows import registry
+from pipeline.workflows.facts import Facts
+from pipeline.workflows.people_facts import PersonFacts
+from schemas.records import ProfileRecord
+
+#: `core.people.linkedin_url` of a person known only by a Sales Navigator member id.
+SALESNAV_PREFIX = "salesnav:"
+#: The golden person fields, in the order the API shows them.
+_FIELDS = ("full_name", "first_name", "last_name", "headline", "location_name")
+#: Coalesce priority of the person-profile chain's values (lower wins).
+PROFILE_PRIORITY = 1
+#: Priority of a source with no registry priority and no definition (after every other).
+UNREGISTERED_PRIORITY = 1000
+
+
+def apply(
+    conn: Connection, *, facts: Facts, source: str, raw_id: int, received_at: datetime
+) -> dict[str, Any]:
+    """Apply one payload's person facts and re-sync each person touched."""
+    observed_at = facts.observed_at or received_at
+    touched: list[dict[str, Any]] = []
+    flags: list[str] = []
+    for person in facts.people:
+        if not person.identified:
+            continue
+        person_id, raised = resolve(conn, person)
+        flags += raised
+        _upsert_facts(conn, person_id, person, source, raw_id, observed_at)
+        _upsert_jobs(conn, person_id, person, source, raw_id, observed_at)
+        _upsert_emails(conn, person_id, person, source, raw_id, observed_at)
+        refresh(conn, person_id=person_id)
+        url = conn.execute(
+            select(t.people.c.linkedin_url).where(t.people.c.id == person_id)
+        ).scalar_one()
+        touched.append({"person_id": person_id, "linkedin_url": url})
+    return {"people": touched, "flags": sorted(set(flags))}
+
+
+# --- identity -----------------------------------------------------------------------------
+
+
+def salesnav_key(member_id: str) -> str:
+    return SALESNAV_PREFIX + member_id
+
+
+def find(conn: Connection, *, kind: str, value: str, lock: bool = False) -> int | None:
+    """The person with this public URL (`linkedin`) or member id (`salesnav`), or None;
+    `lock` takes the row lock a writer needs."""
+    key = value if kind == "linkedin" else salesnav_key(value)
+    stmt = select(t.people.c.id).where(t.people.c.linkedin_url == key)
+    found = conn.execute(stmt.with_for_update() if lock else stmt).scalar()
+    if found is None:
+        aliases = t.person_aliases
+        found = conn.execute(
+            select(aliases.c.person_id).where(aliases.c.kind == kind, aliases.c.value == value)
+        ).scalar()
+    return int(found) if found is not None else None
+
+
+def _url_of(conn: Connection, person_id: int) -> str:
+    return str(
+        conn.execute(select(t.people.c.linkedin_url).where(t.people.c.id == person_id)).scalar()
+    )
+
+
+def resolve(conn: Connection, person: PersonFacts) -> tuple[int, list[str]]:
+    """The person these identifiers name (created if none), folding a member-id-only person
+    into the one with the public URL; returns its id and any flags. Idempotent."""
+    flags: list[str] = []
+    url, member = person.linkedin_url, person.salesnav_id
+    by_url = find(conn, kind="linkedin", value=url, lock=True) if url else None
+    by_id = find(conn, kind="salesnav", value=member, lock=True) if member else None
+    id_only = by_id is not None and _url_of(conn, by_id).startswith(SALESNAV_PREFIX)
+    if by_id is not None and person.linkedin_url and not id_only and by_id != by_url:
+        flags.append("salesnav_id_conflict")  # the id belongs to someone with another URL
+        by_id = None
+    if by_url is not None:
+        survivor = by_url
+        if by_id is not None and by_id != by_url:
+            merge(conn, survivor=survivor, loser=by_id)
+    elif by_id is not None:
+        survivor = by_id
+        if person.linkedin_url:  # the member-id-only person learns their public URL
+            conn.execute(
+                update(t.people)
+                .where(t.people.c.id == survivor)
+                .values(linkedin_url=person.linkedin_url, slug=_slug(person))
+            )
+    else:
+        survivor = _insert(conn, person)
+    aliases = [("linkedin", person.linkedin_url), ("salesnav", person.salesnav_id)]
+    if "salesnav_id_conflict" in flags:
+        aliases = aliases[:1]
+    values = [{"kind": k, "value": v, "person_id": survivor} for k, v in aliases if v]
+    if values:
+        conn.execute(insert(t.person_aliases).values(values).on_conflict_do_nothing())
+    return survivor, flags
+
+
+def _slug(person: PersonFacts) -> str:
+    slug = normalize.linkedin_slug(person.linkedin_url) if person.linkedin_url else None
+    return slug or person.salesnav_id or ""
+
+
+def _insert(conn: Connection, person: PersonFacts) -> int:
+    key = person.linkedin_url or salesnav_key(person.salesnav_id or "")
+    stmt = (
+        insert(t.people)
+        .values(linkedin_url=key, slug=_slug(person))
+        .on_conflict_do_nothing()
+        .returning(t.people.c.id)
+    )
+    inserted = conn.execute(stmt).scalar()
+    if inserted is not None:
+        return int(inserted)
+    return int(
+        conn.execute(
+            select(t.people.c.id).where(t.people.c.linkedin_url == key).with_for_update()
+        ).scalar_one()
+    )
+
+
+_MERGE = """
+UPDATE core.person_facts s
+SET value = l.value, observed_at = l.observed_at, raw_payload_id = l.raw_payload_id
+FROM core.person_facts l
+WHERE s.person_id = :survivor AND l.person_id = :loser
+  AND s.field = l.field AND s.source = l.source AND l.observed_at > s.observed_at;
+DELETE FROM core.person_facts l USING core.person_facts s
+WHERE l.person_id = :loser AND s.person_id = :survivor
+  AND s.field = l.field AND s.source = l.source;
+UPDATE core.person_facts SET person_id = :survivor WHERE person_id = :loser;
+DELETE FROM core.person_jobs l USING core.person_jobs s
+WHERE l.person_id = :loser AND s.person_id = :survivor AND s.job_key = l.job_key
+  AND s.observed_at >= l.observed_at;
+DELETE FROM core.person_jobs s USING core.person_jobs l
+WHERE l.person_id = :loser AND s.person_id = :survivor AND s.job_key = l.job_key;
+UPDATE core.person_jobs SET person_id = :survivor WHERE person_id = :loser;
+DELETE FROM core.person_emails l USING core.person_emails s
+WHERE l.person_id = :loser AND s.person_id = :survivor
+  AND s.email = l.email AND s.provider = l.provider AND s.observed_at >= l.observed_at;
+DELETE FROM core.person_emails s USING core.person_emails l
+WHERE l.person_id = :loser AND s.person_id = :survivor
+  AND s.email = l.email AND s.provider = l.provider;
+UPDATE core.person_emails SET person_id = :survivor WHERE person_id = :loser;
+UPDATE core.person_aliases SET person_id = :survivor WHERE person_id = :loser;
+UPDATE core.signals SET person_id = :survivor WHERE person_id = :loser;
+DELETE FROM core.people WHERE id = :loser
+"""
+
+
+def merge(conn: Connection, *, survivor: int, loser: int) -> None:
+    """Fold person `loser` into `survivor`: every observation moves (the newer of two equal
+    keys kept), the loser's derived rows go with it (the survivor's `refresh` rebuilds
+    them from the merged observations, so no job appears twice)."""
+    if survivor == loser:
+        return
+    for statement in _MERGE.split(";"):
+        conn.execute(text(statement), {"survivor": survivor, "loser": loser})
+
+
+# --- observations -------------------------------------------------------------------------
+
+_UPSERT_FACTS = text(
+    """
+    INSERT INTO core.person_facts AS f
+        (person_id, field, source, value, observed_at, raw_payload_id)
+    SELECT :person_id, r.field, :source, r.value, :observed_at, :raw_id
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(field text, value jsonb)
+    ON CONFLICT (person_id, field, source) DO UPDATE
+    SET value = excluded.value, observed_at = excluded.observed_at,
+        raw_payload_id = excluded.raw_payload_id, updated_at = now()
+    WHERE excluded.observed_at > f.observed_at AND excluded.value IS DISTINCT FROM f.value
+    """
+)
+
+
+def _params(person_id: int, source: str, raw_id: int, observed_at: datetime) -> dict[str, Any]:
+    return {"person_id": person_id, "source": source, "raw_id": raw_id, "observed_at": observed_at}
+
+
+def _upsert_facts(
+    conn: Connection,
+    person_id: int,
+    person: PersonFacts,
+    source: str,
+    raw_id: int,
+    observed_at: datetime,
+) -> None:
+    if not person.fields:
+        return
+    rows = [{"field": k, "value": v} for k, v in sorted(person.fields.items())]
+    conn.execute(
+        _UPSERT_FACTS,
+        _params(person_id, source, raw_id, observed_at) | {"rows": orjson.dumps(rows).decode()},
+    )
+
+
+_UPSERT_JOBS = text(
+    """
+    INSERT INTO core.person_jobs AS j (
+        person_id, job_key, company_name, company_domain, company_linkedin_url, title,
+        start_date, start_precision, supersedes, source, observed_at, raw_payload_id)
+    SELECT :person_id, r.job_key, r.company_name, r.company_domain, r.company_linkedin_url,
+        r.title, r.start_date, r.start_precision, r.supersedes, :source, :observed_at, :raw_id
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        job_key text, company_name text, company_domain text, company_linkedin_url text,
+        title text, start_date date, start_precision text, supersedes text)
+    ON CONFLICT (person_id, job_key) DO UPDATE
+    SET company_name = coalesce(excluded.company_name, j.company_name),
+        company_domain = coalesce(excluded.company_domain, j.company_domain),
+        company_linkedin_url = coalesce(excluded.company_linkedin_url, j.company_linkedin_url),
+        title = coalesce(excluded.title, j.title),
+        start_date = coalesce(excluded.start_date, j.start_date),
+        start_precision = CASE WHEN excluded.start_date IS NULL THEN j.start_precision
+                               ELSE excluded.start_precision END,
+        supersedes = coalesce(excluded.supersedes, j.supersedes),
+        source = excluded.source, observed_at = excluded.observed_at,
+        raw_payload_id = excluded.raw_payload_id
+    WHERE excluded.observed_at > j.observed_at
+      AND (excluded.company_name, excluded.company_domain, excluded.company_linkedin_url,
+           excluded.title, excluded.start_date, excluded.supersedes)
+          IS DISTINCT FROM (j.company_name, j.company_domain, j.company_linkedin_url,
+           j.title, j.start_date, j.supersedes)
+    """
+)
+
+
+def _upsert_jobs(
+    conn: Connection,
+    person_id: int,
+    person: PersonFacts,
+    source: str,
+    raw_id: int,
+    observed_at: datetime,
+) -> None:
+    rows = {}
+    for job in person.jobs:
+        key = person_merge.job_key(job.company_domain, job.company_name, job.title)
+        rows[key] = {
+            "job_key": key,
+            "company_name": job.company_name,
+            "company_domain": job.company_domain,
+            "company_linkedin_url": job.company_linkedin_url,
+            "title": job.title,
+            "start_date": job.start.value.isoformat() if job.start else None,
+            "start_precision": job.start.precision if job.start else None,
+            "supersedes": job.supersedes,
+        }
+    if rows:
+        conn.execute(
+            _UPSERT_JOBS,
+            _params(person_id, source, raw_id, observed_at)
+            | {"rows": orjson.dumps([rows[k] for k in sorted(rows)]).decode()},
+        )
+
+
+_UPSERT_EMAILS = text(
+    """
+    INSERT INTO core.person_emails AS e (
+        person_id, email, provider, status, raw_status, certainty, catch_all, mx_provider,
+        mx_records, details, source, observed_at, raw_payload_id)
+    SELECT :person_id, r.email, r.provider, r.status, r.raw_status, r.certainty, r.catch_all,
+        r.mx_provider, r.mx_records, r.details, :source, :observed_at, :raw_id
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        email text, provider text, status text, raw_status text, certainty text,
+        catch_all boolean, mx_provider text, mx_records text[], details jsonb)
+    ON CONFLICT (person_id, email, provider) DO UPDATE
+    SET status = excluded.status, raw_status = excluded.raw_status,
+        certainty = excluded.certainty, catch_all = excluded.catch_all,
+        mx_provider = excluded.mx_provider, mx_records = excluded.mx_records,
+        details = excluded.details, source = excluded.source,
+        observed_at = excluded.observed_at, raw_payload_id = excluded.raw_payload_id
+    WHERE excluded.observed_at > e.observed_at
+      AND (excluded.status, excluded.raw_status, excluded.certainty, excluded.catch_all,
+           excluded.mx_provider, excluded.mx_records, excluded.details)
+          IS DISTINCT FROM (e.status, e.raw_status, e.certainty, e.catch_all,
+           e.mx_provider, e.mx_records, e.details)
+    """
+)
+
+
+def _upsert_emails(
+    conn: Connection,
+    person_id: int,
+    person: PersonFacts,
+    source: str,
+    raw_id: int,
+    observed_at: datetime,
+) -> None:
+    rows = {(e.email, e.provider): e.model_dump(mode="json") for e in person.emails}
+    if rows:
+        conn.execute(
+            _UPSERT_EMAILS,
+            _params(person_id, source, raw_id, observed_at)
+            | {"rows": orjson.dumps([rows[k] for k in sorted(rows)]).decode()},
+        )
+
+
+# --- the normal sync ----------------------------------------------------------------------
+
+
+def priorities(conn: Connection, sources: Iterable[str]) -> dict[str, int]:
+    """Each source's coalesce priority: its registry row's, else its definition's."""
+    wanted = sorted(set(sources))
+    if not wanted:
+        return {}
+    reg = t.enrichment_workflow_registry
+    rows = conn.execute(
+        select(reg.c.workflow_slug, reg.c.priority, reg.c.definition).where(
+            reg.c.workflow_slug.in_(wanted)
+        )
+    ).all()
+    found: dict[str, int] = {}
+    for slug, priority, name in rows:
+        definition = registry.get(name)
+        if priority is not None:
+            found[slug] = int(priority)
+        elif definition is not None:
+            found[slug] = definition.priority
+    return {s: found.get(s, UNREGISTERED_PRIORITY) for s in wanted}
+
+
+def observations(conn: Connection, person_id: int, linkedin_url: str) -> list[Observation]:
+    """Every source's value of every golden field, the extracted profile's included."""
+    facts = t.person_facts
+    rows = conn.execute(
+        select(facts.c.field, facts.c.value, facts.c.source, facts.c.observed_at).where(
+            facts.c.person_id == person_id
+        )
+    ).all()
+    ranks = priorities(conn, (r.source for r in rows))
+    found = [Observation(r.field, r.value, r.source, r.observed_at, ranks[r.source]) for r in rows]
+    profile = conn.execute(
+        select(t.person_profile).where(t.person_profile.c.linkedin_url == linkedin_url)
+    ).first()
+    if profile is not None:
+        p = profile._mapping
+        when = p["refreshed_at"] or p["extracted_at"]
+        for field in _FIELDS:
+            found.append(Observation(field, p[field], p["workflow_slug"], when, PROFILE_PRIORITY))
+    return found
+
+
+def _observed_jobs(conn: Connection, person_id: int) -> list[ObservedJob]:
+    jobs = t.person_jobs
+    rows = conn.execute(select(jobs).where(jobs.c.person_id == person_id)).all()
+    return [
+        ObservedJob(
+            company_name=r.company_name,
+            company_domain=r.company_domain,
+            company_linkedin_url=r.company_linkedin_url,
+            title=r.title,
+            start=person_merge.partial(r.start_date, r.start_precision),
+            supersedes=r.supersedes,
+            observed_at=r.observed_at,
+        )
+        for r in rows
+    ]
+
+
+def combined_profile(conn: Connection, *, person_id: int) -> ProfileRecord:
+    """The person as every source sees it, shaped as a profile for `derive` and `sync`."""
+    url = _url_of(conn, person_id)
+    stored = _stored_profile(conn, url)
+    won = person_merge.golden(observations(conn, person_id, url))
+    values = person_merge.as_mapping(won)
+    jobs = _observed_jobs(conn, person_id)
+    experiences = person_merge.combine_jobs(
+        stored.experiences if stored else (),
+        jobs,
+        refreshed_at=stored.refreshed_at if stored else None,
+    )
+    location = won.get("location_name")
+    profile_location = (
+        stored is not None
+        and location is not None
+        and (location.priority == PROFILE_PRIORITY and location.value == stored.location_name)
+    )
+    base: dict[str, Any] = stored.model_dump() if stored else {"shape": "clay"}
+    if not profile_location:
+        base |= {"city": None, "state": None, "country": None, "country_code": None}
+    base |= {
+        "linkedin_url": url,
+        "slug": (stored.slug if stored else None) or normalize.linkedin_slug(url) or url,
+        **{f: values.get(f) for f in _FIELDS},
+        "experiences": experiences,
+    }
+    return ProfileRecord.model_validate(base)
+
+
+def _stored_profile(conn: Connection, linkedin_url: str) -> ProfileRecord | None:
+    """The extracted profile of a public URL, if the profile chain has one."""
+    if linkedin_url.startswith(SALESNAV_PREFIX):
+        return None
+    try:
+        return people.load_profile(conn, linkedin_url=linkedin_url)
+    except MissingRecordError:
+        return None
+
+
+def has_observations(conn: Connection, *, linkedin_url: str) -> int | None:
+    """The person's id when workflows observed anything about them, else None."""
+    person_id = conn.execute(
+        select(t.people.c.id).where(t.people.c.linkedin_url == linkedin_url)
+    ).scalar()
+    if person_id is None:
+        return None
+    for table in (t.person_facts, t.person_jobs):
+        if conn.execute(select(table.c.person_id).where(table.c.person_id == person_id)).first():
+            return int(person_id)
+    return None
+
+
+def profile_for_sync(conn: Connection, *, linkedin_url: str) -> ProfileRecord:
+    """What the profile chain's `sync_core` syncs: the extracted profile, plus what
+    workflows observed about the person when they did (else the profile unchanged)."""
+    person_id = has_observations(conn, linkedin_url=linkedin_url)
+    if person_id is None:
+        return people.load_profile(conn, linkedin_url=linkedin_url)
+    return combined_profile(conn, person_id=person_id)
+
+
+def refresh(conn: Connection, *, person_id: int) -> dict[str, Any]:
+    """Re-derive the person's core rows from every observation, then the best e-mail."""
+    conn.execute(select(t.people.c.id).where(t.people.c.id == person_id).with_for_update())
+    profile = combined_profile(conn, person_id=person_id)
+    core = derive.derive_core(profile)
+    company_ids = people.upsert_companies(conn, companies=core.companies)
+    summary = sync.sync_person(conn, profile=profile, core=core, company_ids=company_ids)
+    choice = person_merge.email_summary(email_results(conn, person_id=person_id))
+    conn.execute(
+        update(t.people)
+        .where(t.people.c.id == person_id)
+        .values(email=choice["email"] if choice else None, email_choice=choice)
+    )
+    return summary
+
+
+def email_results(conn: Connection, *, person_id: int) -> list[EmailResult]:
+    emails = t.person_emails
+    rows = conn.execute(select(emails).where(emails.c.person_id == person_id)).all()
+    ranks = priorities(conn, (r.source for r in rows))
+    return [
+        EmailResult(r.email, r.provider, r.status, r.source, r.observed_at, ranks[r.source])
+        for r in rows
+    ]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def person_id_for(conn: Connection, *, linkedin_url: str) -> int | None:
+    """The person a public URL names, directly or as an alias."""
+    return find(conn, kind="linkedin", value=linkedin_url)
+
+
+def provenance(conn: Connection, *, person_id: int, linkedin_url: str) -> dict[str, Any]:
+    """Per golden field: the source it came from and when it was observed."""
+    won = person_merge.golden(observations(conn, person_id, linkedin_url))
+    return {
+        field: {"source": obs.source, "observed_at": obs.observed_at.isoformat()}
+        for field, obs in sorted(won.items())
+    }
+
+
+def emails_view(conn: Connection, *, person_id: int) -> list[dict[str, Any]]:
+    """Every provider's result for the person, best status first, then newest."""
+    emails = t.person_emails
+    rows = conn.execute(
+        select(emails).where(emails.c.person_id == person_id).order_by(emails.c.email)
+    ).all()
+    found = [
+        {
+            "email": r.email,
+            "provider": r.provider,
+            "status": r.status,
+            "raw_status": r.raw_status,
+            "certainty": r.certainty,
+            "catch_all": r.catch_all,
+            "mx_provider": r.mx_provider,
+            "mx_records": list(r.mx_records),
+            "source": r.source,
+            "observed_at": r.observed_at,
+        }
+        for r in rows
+    ]
+    rank = person_merge.EMAIL_RANK
+    found.sort(key=lambda e: (rank.get(e["status"], 9), -e["observed_at"].timestamp()))
+    return found
