@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from base import canonical
 from gateway.errors import ApiError
-from pipeline import normalize
 from pipeline.store import keys
 
 #: Prefix of generated keys, so a leaked key is recognisable in a secret scanner.
@@ -68,7 +68,7 @@ class Principal:
         """Raise 403 unless the key may act for `client_domain` (any spelling of it)."""
         if self.is_admin:
             return
-        if client_domain is None or normalize.domain(client_domain) != self.client_domain:
+        if client_domain is None or canonical.domain(client_domain) != self.client_domain:
             raise ApiError(
                 403,
                 f"this key is scoped to client_domain {self.client_domain}",
@@ -85,7 +85,7 @@ class Principal:
         if client_domain is None:
             raise ApiError(422, "is required with an admin key", field="client_domain")
         self.require_client(client_domain)
-        return normalize.domain(client_domain) or client_domain
+        return canonical.domain(client_domain) or client_domain
 
 
 def hash_key(key: str) -> str:

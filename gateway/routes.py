@@ -11,11 +11,12 @@ from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from base import canonical
 from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
 from gateway.queue import Intake, content_key, fingerprint, idempotency_key
-from pipeline import callbacks, normalize
+from pipeline import callbacks
 from pipeline.store import dashboard, leads, ops, read
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
 from schemas.callbacks import UnsafeUrl, parse_target
@@ -230,12 +231,12 @@ def get_person(
     linkedin_url: Annotated[str, Query(description="Any spelling of the profile URL")],
 ) -> dict[str, Any]:
     """The assembled person for any variant of their LinkedIn URL."""
-    canonical = normalize.linkedin_url(linkedin_url)
-    if canonical is None:
+    url = canonical.linkedin_url(linkedin_url)
+    if url is None:
         raise ApiError(422, "is not a LinkedIn profile URL", field="linkedin_url")
-    person = read.person_view(conn, linkedin_url=canonical)
+    person = read.person_view(conn, linkedin_url=url)
     if person is None:
-        raise ApiError(404, f"no person {canonical}", field="linkedin_url")
+        raise ApiError(404, f"no person {url}", field="linkedin_url")
     return person
 
 

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from base import canonical
 from gateway import params
 from gateway.deps import ClientDep, ConnectionDep, ServicesDep
 from gateway.errors import ApiError
 from gateway.routes import Force, IdempotencyKey, accept
-from pipeline import normalize
 from pipeline.store import leads
 from schemas.api import JobAccepted
 from schemas.leads_api import LEAD_WORKFLOW, LeadIngest, LeadsPage
@@ -95,7 +95,7 @@ def list_leads(
 def _normalized(given: str | None) -> str | None:
     if given is None:
         return None
-    domain = normalize.domain(given)
+    domain = canonical.domain(given)
     if domain is None:
         raise ApiError(422, "is not a domain or URL", field="client_domain")
     return domain

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
+from base import canonical
 from gateway.deps import AdminDep, ConnectionDep, PrincipalDep, ServicesDep
 from gateway.errors import ApiError
-from pipeline import normalize
 from pipeline.store import read, reference
 from pipeline.workflows import registry as workflow_registry
 from schemas.read_api import (
@@ -33,12 +33,12 @@ def get_company(
     ],
 ) -> dict[str, Any]:
     """The company with this domain: aliases, ticker, and how many people work or worked there."""
-    canonical = normalize.domain(domain)
-    if canonical is None:
+    key = canonical.domain(domain)
+    if key is None:
         raise ApiError(422, "is not a domain or URL", field="domain")
-    company = read.company_view(conn, domain=canonical)
+    company = read.company_view(conn, domain=key)
     if company is None:
-        raise ApiError(404, f"no company {canonical}", field="domain")
+        raise ApiError(404, f"no company {key}", field="domain")
     return company
 
 

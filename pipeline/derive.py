@@ -11,6 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
+from base import canonical
 from pipeline import normalize
 from schemas.records import (
     CompanyRecord,
@@ -43,7 +44,7 @@ class _CompanyDraft:
         name = normalize.clean_text(row.company_name)
         if name and name not in self.names:
             self.names.append(name)
-        self.domain = self.domain or normalize.domain(row.company_domain)
+        self.domain = self.domain or canonical.domain(row.company_domain)
         self.linkedin_url = self.linkedin_url or row.company_linkedin_url
 
     def record(self) -> CompanyRecord:

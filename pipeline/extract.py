@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from base import canonical
 from pipeline import dates, normalize, places
 from pipeline.errors import InvalidPayloadError
 from pipeline.shapes import Row, detect_shape, unwrapped
@@ -64,8 +65,8 @@ def _location_name(*parts: str | None) -> str | None:
 
 def _payload_url(body: Row, url_keys: tuple[str, ...], slug_keys: tuple[str, ...]) -> str | None:
     """Return the first usable profile URL a payload carries itself, from a URL or a slug."""
-    urls = (normalize.linkedin_url(_str(body, key)) for key in url_keys)
-    slugs = (normalize.linkedin_url_from_slug(_str(body, key)) for key in slug_keys)
+    urls = (canonical.linkedin_url(_str(body, key)) for key in url_keys)
+    slugs = (canonical.linkedin_url_from_slug(_str(body, key)) for key in slug_keys)
     return next((url for url in (*urls, *slugs) if url), None)
 
 
@@ -93,9 +94,9 @@ def _profile_url(
 ) -> str:
     """Pick the canonical profile URL: the webhook's, else the payload's own, else its wrapper's."""
     url = (
-        normalize.linkedin_url(webhook_url)
+        canonical.linkedin_url(webhook_url)
         or _OWN_URL[shape](body)
-        or normalize.linkedin_url(wrapper_url)
+        or canonical.linkedin_url(wrapper_url)
     )
     if url is None:
         raise InvalidPayloadError(
@@ -121,9 +122,9 @@ def _clay_experience(position: int, row: Row) -> ExperienceRecord:
         position=position,
         title=_text(row, "title"),
         company_name=name,
-        company_domain=normalize.domain(website),
+        company_domain=canonical.domain(website),
         company_key=normalize.company_key(website, name),
-        company_linkedin_url=normalize.company_linkedin_url(_str(row, "url")),
+        company_linkedin_url=canonical.company_linkedin_url(_str(row, "url")),
         location=_text(row, "locality"),
         start=dates.partial_date(row.get("start_date"), clay=True),
         end=dates.partial_date(row.get("end_date"), clay=True),
@@ -139,7 +140,7 @@ def _proxycurl_experience(position: int, row: Row) -> ExperienceRecord:
         title=_text(row, "title"),
         company_name=name,
         company_key=normalize.company_key(None, name),
-        company_linkedin_url=normalize.company_linkedin_url(
+        company_linkedin_url=canonical.company_linkedin_url(
             _str(row, "company_linkedin_profile_url")
         ),
         location=_text(row, "location"),
@@ -157,9 +158,9 @@ def _pdl_experience(position: int, row: Row) -> ExperienceRecord:
         position=position,
         title=_text(title, "name") if title else _text(row, "title"),
         company_name=name,
-        company_domain=normalize.domain(website),
+        company_domain=canonical.domain(website),
         company_key=normalize.company_key(website, name),
-        company_linkedin_url=normalize.company_linkedin_url(_str(company, "linkedin_url")),
+        company_linkedin_url=canonical.company_linkedin_url(_str(company, "linkedin_url")),
         location=next(iter(_texts(row.get("location_names"))), None),
         start=dates.partial_date(row.get("start_date")),
         end=dates.partial_date(row.get("end_date")),
@@ -249,7 +250,7 @@ def _identity(body: Row, url: str, *, shape: Shape, full_name_key: str) -> dict[
     )
     return {
         "linkedin_url": url,
-        "slug": normalize.linkedin_slug(url) or "",
+        "slug": canonical.linkedin_slug(url) or "",
         "shape": shape,
         "full_name": full,
         "first_name": first,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from base import canonical
 from pipeline import dates, normalize, titles
 from pipeline.errors import InvalidPayloadError
 from schemas.records import LeadRecord
@@ -55,7 +56,7 @@ def company_domain(body: Mapping[str, object], email: str | None) -> str | None:
     Otherwise the domain of a work email, unless that is a free-mail provider: a company
     address names its employer, a gmail/outlook address names nobody's company.
     """
-    given = normalize.domain(_str(body.get("company_domain")))
+    given = canonical.domain(_str(body.get("company_domain")))
     if given is not None or email is None or normalize.is_free_email(email):
         return given
     return normalize.email_domain(email)
@@ -63,7 +64,7 @@ def company_domain(body: Mapping[str, object], email: str | None) -> str | None:
 
 def client_domain(value: object) -> str:
     """The client's domain key; raises `InvalidPayloadError` when there is none to key on."""
-    normalised = normalize.domain(_str(value))
+    normalised = canonical.domain(_str(value))
     if normalised is None:
         raise InvalidPayloadError(f"client_domain {value!r} is not a domain or URL")
     return normalised
@@ -72,7 +73,7 @@ def client_domain(value: object) -> str:
 def normalize_lead(body: Mapping[str, object]) -> LeadRecord:
     """Normalise one lead form body; raises `InvalidPayloadError` on an unusable client_domain."""
     email = normalize.email(_str(body.get("work_email")))
-    linkedin = normalize.linkedin_url(_str(body.get("person_linkedin_url")))
+    linkedin = canonical.linkedin_url(_str(body.get("person_linkedin_url")))
     first, last, full = normalize.person_name(
         _text(body.get("first_name")), _text(body.get("last_name")), _text(body.get("full_name"))
     )
@@ -92,7 +93,7 @@ def normalize_lead(body: Mapping[str, object]) -> LeadRecord:
         function=title.job_function,
         company_name=_text(body.get("company_name")),
         company_domain=company_domain(body, email),
-        company_linkedin_url=normalize.company_linkedin_url(_str(body.get("company_linkedin_url"))),
+        company_linkedin_url=canonical.company_linkedin_url(_str(body.get("company_linkedin_url"))),
         company_size=normalize.company_size_bucket(body.get("company_size")),
         company_industry=_text(body.get("company_industry")),
         source=_text(body.get("source")),

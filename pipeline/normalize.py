@@ -1,4 +1,7 @@
-"""Pure normalisers for the values users join on: LinkedIn URLs, domains, dates, names, emails.
+"""Pure normalisers for the values users join on: emails, names, company sizes and keys.
+
+Domains, LinkedIn URLs and LinkedIn's taxonomy live in `base.canonical` (request bodies
+validate with them too); the functions here build on them.
 
 Every public function is total (any str or None in, never an exception out; unusable input
 gives None) and idempotent (an output fed back in comes out unchanged), so a stage may apply
@@ -12,18 +15,11 @@ import itertools
 import math
 import re
 import unicodedata
-from functools import lru_cache
-from urllib.parse import unquote_to_bytes
 
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
-#: Full stops that IDNA treats as label separators (ideographic, full-width, half-width).
-_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
-_PORT = re.compile(r"[0-9]*", re.ASCII)
-_ASCII_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
-_LINKEDIN_HOST = re.compile(r"(?:[a-z0-9-]+\.)*linkedin\.com", re.ASCII)
+from base import canonical
+
 _BRACKETED = re.compile(r"<([^<>]*)>$")
 _LOCAL_PART = re.compile(r"[^\s@\"(),:;<>\[\]\\]{1,64}")
-_SLUG_PUNCTUATION = frozenset("-_")
 #: End-date words that mean "still there".
 FREE_EMAIL_DOMAINS = frozenset(
     """
@@ -70,20 +66,6 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
 
 
-def _key_fold(text: str) -> str:
-    """NFKC-normalise and lower-case a join key (host, slug, e-mail) in a stable order.
-
-    NFKC, not NFC: compatibility forms are the same key (full-width ``ａｃｍｅ.com`` is
-    ``acme.com``, ``ﬁ`` is ``fi``), as IDNA maps them for hosts.
-    """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).lower())
-
-
-def _nfkc(value: str) -> str:
-    """A raw key field in NFKC form (full-width slashes, dots and @ become ASCII)."""
-    return unicodedata.normalize("NFKC", value)
-
-
 def clean_text(value: object) -> str | None:
     """Trim, collapse inner whitespace and NFC-normalise a text field; blank gives None."""
     if not isinstance(value, str):
@@ -101,90 +83,11 @@ def clean_multiline(value: object) -> str | None:
     return re.sub(r"\n{3,}", "\n\n", text) or None
 
 
-def _split_url(value: str) -> tuple[str, str, bool]:
-    """Split a URL with or without a scheme into (authority, rest, whether it had a scheme)."""
-    text = value.strip()
-    match = _SCHEME.match(text)
-    had_scheme = match is not None or text.startswith("//")
-    rest = text[match.end() :] if match else text.removeprefix("//")
-    cut = re.search(r"[/?#\\]", rest)
-    if cut is None:
-        return rest, "", had_scheme
-    return rest[: cut.start()], rest[cut.start() :], had_scheme
-
-
-def _label(label: str) -> str | None:
-    """Return one DNS label in lower-case Unicode form (A-labels decoded), or None."""
-    if label.startswith("xn--"):
-        try:
-            label = _key_fold(label[4:].encode("ascii").decode("punycode"))
-        except (UnicodeError, ValueError, IndexError, OverflowError):
-            return None
-        if label.isascii():
-            return None
-    if label.isascii():
-        return label if _ASCII_LABEL.fullmatch(label) and label[2:4] != "--" else None
-    return label if _valid_unicode_label(label) else None
-
-
-def _valid_unicode_label(label: str) -> bool:
-    """Whether a non-ASCII label is letters/digits/marks/hyphens and fits DNS once encoded."""
-    if label[0] == "-" or label[-1] == "-" or label[2:4] == "--":
-        return False
-    if unicodedata.category(label[0]).startswith("M"):
-        return False
-    allowed = all(c.isalnum() or c == "-" or unicodedata.category(c).startswith("M") for c in label)
-    return allowed and len(label.encode("punycode")) <= 59
-
-
-def _host_labels(host: str) -> list[str] | None:
-    """Validate a bare host name; return its normalised labels, or None if it is not a host."""
-    labels = _cached_host_labels(host)
-    return list(labels) if labels is not None else None
-
-
-@lru_cache(maxsize=8192)
-def _cached_host_labels(host: str) -> tuple[str, ...] | None:
-    """`_host_labels`, remembered: the same few thousand hosts (IDNA is slow) recur."""
-    host = _key_fold(host.translate(_DOTS)).removesuffix(".")
-    if not host or len(host) > 253 or any(c.isspace() for c in host):
-        return None
-    labels = [_label(part) for part in host.split(".")]
-    if len(labels) < 2 or any(part is None for part in labels):
-        return None
-    valid = tuple(part for part in labels if part is not None)
-    return valid if len(valid[-1]) >= 2 and valid[-1].isalpha() else None
-
-
-def _url_host(value: str) -> list[str] | None:
-    """Return the labels of a URL's host (userinfo and port dropped), or None."""
-    authority, _, had_scheme = _split_url(value)
-    if "@" in authority and not had_scheme:
-        return None  # an email address, not a URL
-    authority = authority.rpartition("@")[2]
-    host, colon, port = authority.rpartition(":")
-    if not colon:
-        host = authority
-    elif not _PORT.fullmatch(port):
-        return None
-    return _host_labels(host)
-
-
-def domain(value: str | None) -> str | None:
-    """Normalise a website, URL or host to the company-domain key (``acme.com``)."""
-    if not isinstance(value, str) or any(c.isspace() for c in _nfkc(value).strip()):
-        return None
-    labels = _url_host(_nfkc(value))
-    while labels is not None and len(labels) > 2 and labels[0] == "www":
-        labels = labels[1:]
-    return ".".join(labels) if labels else None
-
-
 def email(value: str | None) -> str | None:
     """Normalise an email address for matching (trimmed, lower-cased); None if not one."""
     if not isinstance(value, str):
         return None
-    text = _key_fold(value.strip())
+    text = canonical.key_fold(value.strip())
     if bracketed := _BRACKETED.search(text):  # "Jane Doe <jane@acme.com>"
         text = bracketed.group(1).strip()
     if text.startswith("mailto:"):
@@ -192,19 +95,19 @@ def email(value: str | None) -> str | None:
     local, at, host = text.rpartition("@")
     if not at or not _LOCAL_PART.fullmatch(local) or ".." in local or not local.isprintable():
         return None
-    labels = _host_labels(host) if not local.startswith(".") and not local.endswith(".") else None
+    labels = None if local.startswith(".") or local.endswith(".") else canonical.host_labels(host)
     return f"{local}@{'.'.join(labels)}" if labels else None
 
 
 def email_domain(value: str | None) -> str | None:
     """Return the normalised domain of an email address (``mailto:`` accepted), or None."""
     address = email(value)
-    return domain(address.rpartition("@")[2]) if address else None
+    return canonical.domain(address.rpartition("@")[2]) if address else None
 
 
 def is_free_email_domain(value: str | None) -> bool:
     """Whether a domain belongs to a free-mail provider (so it is not a company domain)."""
-    host = domain(value)
+    host = canonical.domain(value)
     return host is not None and (
         host in FREE_EMAIL_DOMAINS or bool(_FREE_EMAIL_FAMILY.fullmatch(host))
     )
@@ -213,59 +116,6 @@ def is_free_email_domain(value: str | None) -> bool:
 def is_free_email(value: str | None) -> bool:
     """Whether an email address is at a free-mail provider (gmail, outlook, yahoo, …)."""
     return is_free_email_domain(email_domain(value))
-
-
-def _decode_slug(raw: str) -> str | None:
-    """Percent-decode, NFKC and lower-case a LinkedIn slug; None if it is not a plain slug."""
-    try:
-        slug = _key_fold(unquote_to_bytes(raw).decode("utf-8"))
-    except UnicodeError:
-        return None
-    valid = all(
-        c.isalnum() or c in _SLUG_PUNCTUATION or unicodedata.category(c).startswith("M")
-        for c in slug
-    )
-    return slug if slug and valid else None
-
-
-def _linkedin_slug(value: object, kind: str) -> str | None:
-    """Return the slug that follows ``/<kind>/`` on any LinkedIn host, or None."""
-    if not isinstance(value, str) or any(c.isspace() for c in _nfkc(value).strip()):
-        return None
-    value = _nfkc(value)
-    labels = _url_host(value)
-    if labels is None or not _LINKEDIN_HOST.fullmatch(".".join(labels)):
-        return None
-    path = re.split(r"[?#]", _split_url(value)[1], maxsplit=1)[0]
-    segments = [part for part in path.split("/") if part]
-    if segments[:1] == ["mwlite"]:  # LinkedIn's lite mobile site prefixes profile paths
-        segments = segments[1:]
-    if len(segments) < 2 or segments[0].lower() != kind:
-        return None
-    return _decode_slug(segments[1])
-
-
-def linkedin_slug(value: str | None) -> str | None:
-    """Return the canonical (decoded, lower-cased) slug of a LinkedIn profile URL, or None."""
-    return _linkedin_slug(value, "in")
-
-
-def linkedin_url(value: str | None) -> str | None:
-    """Canonicalise a LinkedIn profile URL to ``https://www.linkedin.com/in/<slug>``."""
-    slug = _linkedin_slug(value, "in")
-    return f"https://www.linkedin.com/in/{slug}" if slug else None
-
-
-def linkedin_url_from_slug(value: str | None) -> str | None:
-    """Build the canonical profile URL from a bare slug (Proxycurl ``public_identifier``)."""
-    slug = _decode_slug(value.strip().strip("/")) if isinstance(value, str) else None
-    return f"https://www.linkedin.com/in/{slug}" if slug else None
-
-
-def company_linkedin_url(value: str | None) -> str | None:
-    """Canonicalise a LinkedIn company page URL to ``https://www.linkedin.com/company/<slug>``."""
-    slug = _linkedin_slug(value, "company")
-    return f"https://www.linkedin.com/company/{slug}" if slug else None
 
 
 def _split_full_name(
@@ -329,12 +179,8 @@ def company_size_bucket(value: object) -> str | None:
 
 def company_key(domain: str | None, name: str | None) -> str | None:
     """Key a company by normalised domain, else ``name:`` + its folded name; None if neither."""
-    host = _domain(domain)
+    host = canonical.domain(domain)
     if host is not None:
         return host
     text = clean_text(name)
     return f"name:{_fold(text)}" if text else None
-
-
-#: `company_key` takes a parameter called ``domain``; this keeps the function reachable.
-_domain = domain

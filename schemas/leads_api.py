@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import normalize
+from base import canonical
+from base.canonical import DomainAsSent
 from schemas.callbacks import CallbackFields
 from schemas.webhooks import Inbound
 
@@ -39,7 +40,7 @@ class LeadIngest(CallbackFields, Inbound):
 
     model_config = ConfigDict(json_schema_extra={"examples": [dict(_LEAD_EXAMPLE)]})
 
-    client_domain: str = Field(
+    client_domain: DomainAsSent = Field(
         min_length=1, max_length=500, description="The client the lead belongs to, any spelling"
     )
     client_form_id: str | None = None
@@ -62,16 +63,9 @@ class LeadIngest(CallbackFields, Inbound):
         default=None, description="ISO 8601 (a naive time is UTC) or epoch seconds"
     )
 
-    @field_validator("client_domain")
-    @classmethod
-    def _domain(cls, value: str) -> str:
-        if normalize.domain(value) is None:
-            raise ValueError("is not a domain or URL")
-        return value
-
     def normalized_client_domain(self) -> str:
         """The client key the lead is stored and authorised under."""
-        domain = normalize.domain(self.client_domain)
+        domain = canonical.domain(self.client_domain)
         assert domain is not None  # checked by the validator
         return domain
 

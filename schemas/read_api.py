@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from pipeline import normalize
+from base.canonical import LinkedInProfileUrl
 from schemas.reference_api import SLUG_PATTERN, PartialUpdate, examples
 from schemas.webhooks import Inbound
 
@@ -141,16 +141,8 @@ class EnrichmentStatusQuery(Inbound):
         }
     )
 
-    person_linkedin_url: str = Field(min_length=1, max_length=1000)
+    person_linkedin_url: LinkedInProfileUrl = Field(min_length=1, max_length=1000)
     workflow_slug: str = Field(min_length=1, max_length=200, pattern=SLUG_PATTERN)
-
-    @field_validator("person_linkedin_url")
-    @classmethod
-    def _linkedin(cls, value: str) -> str:
-        url = normalize.linkedin_url(value)
-        if url is None:
-            raise ValueError("is not a LinkedIn profile URL (expected linkedin.com/in/<slug>)")
-        return url
 
 
 class EnrichmentStatus(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline import normalize, taxonomy
+from base.canonical import Domain, JobFunction, Seniority
 from schemas.webhooks import Inbound
 
 #: The slug pattern every workflow_slug follows (as `PersonProfileIngest` does).
@@ -147,10 +147,10 @@ class JobTitleUpdate(PartialUpdate):
 
     latest_title: str = Field(min_length=1, max_length=500, description="The title as seen")
     cleaned_job_title: str = Field(min_length=1, max_length=500)
-    seniority_level: str | None = Field(
+    seniority_level: Seniority | None = Field(
         default=None, description="One of LinkedIn's ten levels; left out = keep stored value"
     )
-    job_function: str | None = Field(
+    job_function: JobFunction | None = Field(
         default=None, description="One of LinkedIn's 26 functions; left out = keep stored value"
     )
     status: str | None = Field(default=None, max_length=50, examples=["verified"])
@@ -158,26 +158,6 @@ class JobTitleUpdate(PartialUpdate):
     @classmethod
     def updatable(cls) -> tuple[str, ...]:
         return ("seniority_level", "job_function", "status")
-
-    @field_validator("seniority_level")
-    @classmethod
-    def _seniority(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        level = taxonomy.canonical_seniority(value)
-        if level is None:
-            raise ValueError(f"is not one of {', '.join(taxonomy.SENIORITY_LEVELS)}")
-        return level
-
-    @field_validator("job_function")
-    @classmethod
-    def _function(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        function = taxonomy.canonical_function(value)
-        if function is None:
-            raise ValueError("is not one of LinkedIn's job functions (see the docs)")
-        return function
 
 
 class LocationUpdate(PartialUpdate):
@@ -221,16 +201,8 @@ class TickerItem(Inbound):
 
     model_config = examples({"domain": "https://www.acme.com/", "ticker": "acme"})
 
-    domain: str = Field(min_length=1, max_length=500, description="Any spelling of the domain")
+    domain: Domain = Field(min_length=1, max_length=500, description="Any spelling of the domain")
     ticker: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9][A-Za-z0-9.:/^=-]*$")
-
-    @field_validator("domain")
-    @classmethod
-    def _domain(cls, value: str) -> str:
-        domain = normalize.domain(value)
-        if domain is None:
-            raise ValueError("is not a domain or URL")
-        return domain
 
     @field_validator("ticker")
     @classmethod

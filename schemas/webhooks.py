@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pipeline import normalize
+from base.canonical import LinkedInProfileUrlAsSent
 from schemas import lint
 from schemas.callbacks import CallbackFields
 
@@ -90,7 +90,7 @@ def _is_numeric(annotation: Any) -> bool:
 class PersonProfileIngest(CallbackFields, Inbound):
     """`POST /run/people/clay-native/person-profile/ingest`."""
 
-    linkedin_url: str | None = Field(
+    linkedin_url: LinkedInProfileUrlAsSent = Field(
         default=None,
         description="The person's LinkedIn profile URL, any spelling; else the payload's own",
         examples=["https://www.linkedin.com/in/marisol-quennell-4b2e/"],
@@ -105,15 +105,6 @@ class PersonProfileIngest(CallbackFields, Inbound):
     raw_payload: dict[str, Any] = Field(
         description="The provider's person object as Clay forwards it (Clay, Proxycurl, PDL)"
     )
-
-    @field_validator("linkedin_url")
-    @classmethod
-    def _linkedin_profile(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if normalize.linkedin_url(value) is None:
-            raise ValueError("is not a LinkedIn profile URL (expected linkedin.com/in/<slug>)")
-        return value
 
     @field_validator("raw_payload")
     @classmethod

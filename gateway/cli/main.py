@@ -53,7 +53,7 @@ def serve(
 
     Example: hq-ingest serve --port 8000
     """
-    from gateway import logs
+    from base import logs
     from gateway.cli.serve import Tuning, run
 
     settings = get_settings()
@@ -96,14 +96,14 @@ def _key_table(*, write: bool) -> Iterator[Any]:
 
 def _key_scope(admin: bool, client_domain: str | None) -> str | None:
     """The normalised client_domain of a new key (None for admin); exits on a bad choice."""
-    from pipeline import normalize
+    from base import canonical
 
     if admin == (client_domain is not None):
         typer.echo("give exactly one of --admin or --client-domain", err=True)
         raise typer.Exit(2)
     if client_domain is None:
         return None
-    domain = normalize.domain(client_domain)
+    domain = canonical.domain(client_domain)
     if domain is None:
         typer.echo(f"not a domain: {client_domain!r}", err=True)
         raise typer.Exit(2)

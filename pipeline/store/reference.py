@@ -26,7 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 
-from pipeline import backfill, taxonomy
+from base import canonical
+from pipeline import backfill
 from pipeline import tables as t
 from pipeline.reference import WorkflowInfo
 
@@ -212,7 +213,7 @@ def backfill_job_titles(conn: Connection) -> dict[str, int]:
     the alphabetically first; see `pipeline.backfill` for the mapping). Values already
     stored are never overwritten.
     """
-    levels = sorted(backfill.PDL_LEVELS.items(), key=lambda kv: taxonomy.seniority_rank(kv[1]))
+    levels = sorted(backfill.PDL_LEVELS.items(), key=lambda kv: canonical.seniority_rank(kv[1]))
     roles = list(backfill.PDL_ROLES.items())
     sub_roles = list(backfill.PDL_SUB_ROLES.items())
     params = {

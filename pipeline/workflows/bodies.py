@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from pipeline import normalize
+from base import canonical
 from schemas.webhooks import Inbound
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -14,7 +14,7 @@ SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 
 def required_domain(value: str) -> str:
     """A body's company domain: any spelling (scheme, `www.`, case, path) of one."""
-    if normalize.domain(value) is None:
+    if canonical.domain(value) is None:
         raise ValueError("is not a domain or URL")
     return value
 

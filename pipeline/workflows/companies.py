@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from base import canonical
 from pipeline import identity, normalize
 from pipeline.locations import classify_location
 from pipeline.workflows import values as v
@@ -20,7 +21,7 @@ def linkedin_from(payload: dict[str, Any]) -> str | None:
             return url
     slug = v.text(payload.get("slug"))
     if slug and "/" not in slug and " " not in slug:
-        return normalize.company_linkedin_url(f"https://www.linkedin.com/company/{slug}")
+        return canonical.company_linkedin_url(f"https://www.linkedin.com/company/{slug}")
     return None
 
 

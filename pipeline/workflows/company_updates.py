@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from pipeline import identity, normalize
+from base import canonical
+from pipeline import identity
 from pipeline.workflows import Definition, Route
 from pipeline.workflows import values as v
 from pipeline.workflows.bodies import Slugged, required_domain
@@ -46,7 +47,7 @@ class PublicCompanyCheck(Slugged):
 def _facts(domain: str, name: str | None, linkedin: str | None, **fields: object) -> Facts:
     values = v.compact({"name": name, "linkedin_url": linkedin, **fields})
     company = CompanyFacts(
-        domain=normalize.domain(domain), linkedin_url=linkedin, name=name, fields=values
+        domain=canonical.domain(domain), linkedin_url=linkedin, name=name, fields=values
     )
     return Facts(companies=(company,))
 
@@ -83,7 +84,7 @@ COMPANY_LINKEDIN = Definition(
     ),
     request=CompanyLinkedinUpdate,
     entity="company",
-    natural_key=lambda body: normalize.domain(body.domain),
+    natural_key=lambda body: canonical.domain(body.domain),
     extract=extract_linkedin,
     feeds=("linkedin_url", "description"),
     priority=0,
@@ -119,7 +120,7 @@ PUBLIC_COMPANY = Definition(
     ),
     request=PublicCompanyCheck,
     entity="company",
-    natural_key=lambda body: normalize.domain(body.domain),
+    natural_key=lambda body: canonical.domain(body.domain),
     extract=extract_public,
     feeds=("is_public", "name", "linkedin_url"),
     priority=0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from base import canonical
 from pipeline import normalize
 from pipeline.workflows import Definition, Route
 from pipeline.workflows import companies as c
@@ -45,7 +46,7 @@ def _company(body: CoreCompanyUpsert, **fields: object) -> Facts:
     return Facts(
         companies=(
             CompanyFacts(
-                domain=normalize.domain(body.domain),
+                domain=canonical.domain(body.domain),
                 linkedin_url=linkedin,
                 name=values.get("name"),
                 fields=values,
@@ -72,7 +73,7 @@ def extract_full(body: CoreCompanyFullUpsert) -> Facts | None:
 
 
 def _domain_key(body: CoreCompanyUpsert) -> str | None:
-    return normalize.domain(body.domain)
+    return canonical.domain(body.domain)
 
 
 DEFINITION = Definition(

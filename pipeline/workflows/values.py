@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from base import canonical
 from pipeline import dates, normalize
 from schemas import lint
 
@@ -100,12 +101,12 @@ def texts(value: object, *, split_commas: bool = True) -> list[str]:
 
 def domain(value: object) -> str | None:
     """The normalised company domain of a website, URL or host."""
-    return None if absent(value) else normalize.domain(text(value))
+    return None if absent(value) else canonical.domain(text(value))
 
 
 def company_linkedin_url(value: object) -> str | None:
     """The canonical LinkedIn company URL, or None (a profile URL is not one)."""
-    return None if absent(value) else normalize.company_linkedin_url(text(value))
+    return None if absent(value) else canonical.company_linkedin_url(text(value))
 
 
 def timestamp(value: object) -> datetime | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import normalize
+from base import canonical
 from pipeline.derive import derive_core
 from pipeline.errors import InvalidPayloadError, PermanentError, UnknownShapeError
 from pipeline.extract import detect_shape, extract_profile
@@ -104,7 +104,7 @@ def test_fixture_linkedin_url(item: dict[str, Any]) -> None:
     assert core.linkedin_url == item["linkedin_url"]
     assert profile.slug == item["linkedin_url"].rsplit("/", 1)[1]
     for spelling in item["linkedin_url_equivalents"]:
-        assert normalize.linkedin_url(spelling) == item["linkedin_url"]
+        assert canonical.linkedin_url(spelling) == item["linkedin_url"]
 
 
 @pytest.mark.parametrize("item", ITEMS)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from base import canonical
 from pipeline import dates, normalize
 from schemas.records import PartialDate
 
@@ -42,7 +43,7 @@ CANONICAL = "https://www.linkedin.com/in/jane-doe-42"
     ],
 )
 def test_linkedin_url_variants_share_one_key(raw: str) -> None:
-    assert normalize.linkedin_url(raw) == CANONICAL
+    assert canonical.linkedin_url(raw) == CANONICAL
 
 
 @pytest.mark.parametrize(
@@ -67,7 +68,7 @@ def test_linkedin_url_variants_share_one_key(raw: str) -> None:
     ],
 )
 def test_linkedin_url_decodes_and_lowercases_the_slug(raw: str, expected: str) -> None:
-    assert normalize.linkedin_url(raw) == expected
+    assert canonical.linkedin_url(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -97,12 +98,12 @@ def test_linkedin_url_decodes_and_lowercases_the_slug(raw: str, expected: str) -
     ],
 )
 def test_linkedin_url_rejects_non_profile_input(raw: str | None) -> None:
-    assert normalize.linkedin_url(raw) is None
+    assert canonical.linkedin_url(raw) is None
 
 
 def test_linkedin_slug_is_the_canonical_last_segment() -> None:
-    assert normalize.linkedin_slug("uk.linkedin.com/in/Jane-Doe-42/") == "jane-doe-42"
-    assert normalize.linkedin_slug("https://www.linkedin.com/company/acme") is None
+    assert canonical.linkedin_slug("uk.linkedin.com/in/Jane-Doe-42/") == "jane-doe-42"
+    assert canonical.linkedin_slug("https://www.linkedin.com/company/acme") is None
 
 
 @pytest.mark.parametrize(
@@ -118,7 +119,7 @@ def test_linkedin_slug_is_the_canonical_last_segment() -> None:
     ],
 )
 def test_linkedin_url_from_slug(slug: str | None, expected: str | None) -> None:
-    assert normalize.linkedin_url_from_slug(slug) == expected
+    assert canonical.linkedin_url_from_slug(slug) == expected
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,7 @@ def test_linkedin_url_from_slug(slug: str | None, expected: str | None) -> None:
     ],
 )
 def test_company_linkedin_url(raw: str | None, expected: str | None) -> None:
-    assert normalize.company_linkedin_url(raw) == expected
+    assert canonical.company_linkedin_url(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -168,7 +169,7 @@ def test_company_linkedin_url(raw: str | None, expected: str | None) -> None:
     ],
 )
 def test_domain_normalises_hosts(raw: str, expected: str) -> None:
-    assert normalize.domain(raw) == expected
+    assert canonical.domain(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -197,7 +198,7 @@ def test_domain_normalises_hosts(raw: str, expected: str) -> None:
     ],
 )
 def test_domain_rejects_what_is_not_a_host(raw: str | None) -> None:
-    assert normalize.domain(raw) is None
+    assert canonical.domain(raw) is None
 
 
 @pytest.mark.parametrize(
@@ -518,9 +519,9 @@ URLISH = st.one_of(
     st.builds("xn--{}.{}".format, st.text(), st.sampled_from(["com", "xn--p1ai", "de"])),
 )
 TEXT_NORMALISERS = [
-    normalize.linkedin_url,
-    normalize.company_linkedin_url,
-    normalize.domain,
+    canonical.linkedin_url,
+    canonical.company_linkedin_url,
+    canonical.domain,
     normalize.email,
     normalize.clean_text,
     normalize.clean_multiline,
@@ -543,9 +544,9 @@ def test_text_normalisers_are_total_and_idempotent(
 @settings(max_examples=300)
 @given(value=URLISH)
 def test_linkedin_slug_agrees_with_the_canonical_url(value: str) -> None:
-    url = normalize.linkedin_url(value)
-    assert normalize.linkedin_slug(value) == (url.rsplit("/", 1)[1] if url else None)
-    assert normalize.linkedin_slug(url) == normalize.linkedin_slug(value)
+    url = canonical.linkedin_url(value)
+    assert canonical.linkedin_slug(value) == (url.rsplit("/", 1)[1] if url else None)
+    assert canonical.linkedin_slug(url) == canonical.linkedin_slug(value)
 
 
 SLUG = st.text(
@@ -570,7 +571,7 @@ def test_every_spelling_of_a_profile_url_maps_to_one_key(
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", slug).lower())
     assume(all(c.isalnum() or c in "-_" for c in folded))  # NFKC may expand to "L·"
     expected = f"https://www.linkedin.com/in/{folded}"
-    assert normalize.linkedin_url(f"{prefix}{host}/in/{path_slug}{suffix}") == expected
+    assert canonical.linkedin_url(f"{prefix}{host}/in/{path_slug}{suffix}") == expected
 
 
 LABEL = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?\Z").filter(lambda s: s[2:4] != "--")
@@ -596,7 +597,7 @@ def test_every_spelling_of_a_website_maps_to_its_domain(
     expected = host
     while expected.startswith("www.") and expected.count(".") > 1:
         expected = expected[4:]
-    assert normalize.domain(raw) == expected
+    assert canonical.domain(raw) == expected
 
 
 @settings(max_examples=200)

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline import dates, fold, leads, locations, lookups, normalize, titles
+from base import canonical
+from pipeline import dates, fold, leads, locations, lookups, titles
 from pipeline.errors import InvalidPayloadError
 
 #: Text as spreadsheets hold it: real words, placeholders, templates, odd whitespace.
@@ -69,10 +70,10 @@ def test_classify_location_is_total(text: str | None) -> None:
 @settings(max_examples=300)
 @given(slug=st.none() | CELL)
 def test_a_url_from_a_slug_round_trips(slug: str | None) -> None:
-    url = normalize.linkedin_url_from_slug(slug)
+    url = canonical.linkedin_url_from_slug(slug)
     if url is not None:
-        assert normalize.linkedin_url(url) == url
-        assert normalize.linkedin_url_from_slug(normalize.linkedin_slug(url)) == url
+        assert canonical.linkedin_url(url) == url
+        assert canonical.linkedin_url_from_slug(canonical.linkedin_slug(url)) == url
 
 
 @settings(max_examples=200)
@@ -96,7 +97,7 @@ def test_normalize_lead_is_total_and_idempotent(client: str, fields: dict[str, A
     try:
         record = leads.normalize_lead(body)
     except InvalidPayloadError:
-        assert normalize.domain(client) is None
+        assert canonical.domain(client) is None
         return
     assert record.client_domain == "acme.com"
     again = leads.normalize_lead(

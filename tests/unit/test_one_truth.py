@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from base import canonical
 from pipeline import dates, normalize
 from pipeline.derive import derive_core
 from pipeline.errors import UnknownShapeError
@@ -249,11 +250,11 @@ def test_wrappers_without_one_profile_are_refused_by_name(raw: Any, named: str) 
 
 
 def test_keys_compare_after_nfkc() -> None:
-    assert normalize.domain("ａｃｍｅ.com") == normalize.domain("acme.com") == "acme.com"
+    assert canonical.domain("ａｃｍｅ.com") == canonical.domain("acme.com") == "acme.com"
     assert normalize.email("ｊａｎｅ＠ａｃｍｅ.com") == "jane@acme.com"
-    assert normalize.linkedin_url("linkedin.com/in/ｊａｎｅ－ｄｏｅ") == URL
-    assert normalize.linkedin_slug("https://www.linkedin.com/in/jane-doe") == "jane-doe"
-    assert normalize.company_linkedin_url("linkedin.com/company/ａｃｍｅ") == (
+    assert canonical.linkedin_url("linkedin.com/in/ｊａｎｅ－ｄｏｅ") == URL
+    assert canonical.linkedin_slug("https://www.linkedin.com/in/jane-doe") == "jane-doe"
+    assert canonical.company_linkedin_url("linkedin.com/company/ａｃｍｅ") == (
         "https://www.linkedin.com/company/acme"
     )
     assert normalize.company_key("ａｃｍｅ.com", None) == "acme.com"

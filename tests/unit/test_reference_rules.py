@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pipeline import backfill, lookups, taxonomy
+from base import canonical
+from pipeline import backfill, lookups
 from pipeline.locations import classify_location
 from pipeline.titles import classify_title
 from schemas.read_api import WorkflowRegistration
@@ -21,7 +22,7 @@ from tests.conftest import fixtures_dir
     [("vp", "VP"), ("Entry level", "Entry"), ("c-suite", "CXO"), ("OWNER", "Owner"), ("Mid", None)],
 )
 def test_canonical_seniority(given: str, level: str | None) -> None:
-    assert taxonomy.canonical_seniority(given) == level
+    assert canonical.canonical_seniority(given) == level
 
 
 @pytest.mark.parametrize(
@@ -35,13 +36,13 @@ def test_canonical_seniority(given: str, level: str | None) -> None:
     ],
 )
 def test_canonical_function(given: str, function: str | None) -> None:
-    assert taxonomy.canonical_function(given) == function
+    assert canonical.canonical_function(given) == function
 
 
 def test_pdl_tables_map_onto_the_taxonomy_only() -> None:
-    assert set(backfill.PDL_LEVELS.values()) == set(taxonomy.SENIORITY_LEVELS)
+    assert set(backfill.PDL_LEVELS.values()) == set(canonical.SENIORITY_LEVELS)
     mapped = set(backfill.PDL_ROLES.values()) | set(backfill.PDL_SUB_ROLES.values())
-    assert mapped <= set(taxonomy.JOB_FUNCTIONS)
+    assert mapped <= set(canonical.JOB_FUNCTIONS)
 
 
 @pytest.mark.parametrize(
