@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from base import canonical
@@ -87,6 +88,7 @@ def register_workflow(
     payload: WorkflowRegistration, services: ServicesDep, _admin: AdminDep
 ) -> Any:
     """Register a slug (201) or update the fields sent for a known one (200); admin only."""
+    _check_definition(payload.definition)
     with services.engine.begin() as conn:
         row, created = reference.save_workflow(
             conn,
@@ -118,3 +120,16 @@ def workflow_enrichment_status(
         "person_linkedin_url": payload.person_linkedin_url,
         "workflow_slug": payload.workflow_slug,
     }
+
+
+def _check_definition(name: str | None) -> None:
+    """422, as a body validation error, unless `name` is None or a known definition.
+
+    The schema cannot check it: `schemas/` never imports `pipeline/` (README, "Layout").
+    """
+    if name is None or workflow_registry.get(name) is not None:
+        return
+    known = ", ".join(sorted(workflow_registry.BY_NAME))
+    message = f"is not a known workflow definition (known: {known})"
+    error = {"type": "value_error", "loc": ("body", "definition"), "msg": message, "input": name}
+    raise RequestValidationError([error])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from base.canonical import LinkedInProfileUrl
 from schemas.reference_api import SLUG_PATTERN, PartialUpdate, examples
@@ -119,16 +119,6 @@ class WorkflowRegistration(PartialUpdate):
             "priority",
             "is_active",
         )
-
-    @field_validator("definition")
-    @classmethod
-    def _known_definition(cls, value: str | None) -> str | None:
-        from pipeline.workflows import registry
-
-        if value is not None and registry.get(value) is None:
-            known = ", ".join(sorted(registry.BY_NAME))
-            raise ValueError(f"is not a known workflow definition (known: {known})")
-        return value
 
 
 class EnrichmentStatusQuery(Inbound):

@@ -101,6 +101,7 @@ def test_a_slug_registered_over_http_works_without_a_deploy(
     )
     assert unknown_definition.status_code == 422
     assert "firmographics" in unknown_definition.text
+    assert unknown_definition.json()["error"]["field"] == "definition"
     created = client.post(
         "/api/enrichment/workflows",
         json={"workflow_slug": "clay-firmo-eu", "definition": "firmographics", "priority": 5},
