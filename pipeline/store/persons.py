@@ -24,7 +24,8 @@ import orjson
 from sqlalchemy import Connection, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from pipeline import derive, normalize, person_merge, sync
+from base import canonical
+from pipeline import derive, person_merge, sync
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.person_merge import EmailResult, Observation, ObservedJob
@@ -129,7 +130,7 @@ def resolve(conn: Connection, person: PersonFacts) -> tuple[int, list[str]]:
 
 
 def _slug(person: PersonFacts) -> str:
-    slug = normalize.linkedin_slug(person.linkedin_url) if person.linkedin_url else None
+    slug = canonical.linkedin_slug(person.linkedin_url) if person.linkedin_url else None
     return slug or person.salesnav_id or ""
 
 
@@ -413,7 +414,7 @@ def combined_profile(conn: Connection, *, person_id: int) -> ProfileRecord:
         base |= {"city": None, "state": None, "country": None, "country_code": None}
     base |= {
         "linkedin_url": url,
-        "slug": (stored.slug if stored else None) or normalize.linkedin_slug(url) or url,
+        "slug": (stored.slug if stored else None) or canonical.linkedin_slug(url) or url,
         **{f: values.get(f) for f in _FIELDS},
         "experiences": experiences,
     }

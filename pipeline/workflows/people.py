@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from base import canonical
 from pipeline import dates, normalize
 from pipeline.workflows import values as v
 from pipeline.workflows.people_facts import JobFact, PersonFacts
@@ -35,7 +36,7 @@ def profile_url(value: object) -> str | None:
     text = v.text(value)
     if text is None or member_id(text):
         return None
-    return normalize.linkedin_url(text)
+    return canonical.linkedin_url(text)
 
 
 def member_id(value: object) -> str | None:
