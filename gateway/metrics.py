@@ -1,11 +1,11 @@
 """`GET /metrics`: Prometheus text for the gateway, the workers and the queues.
 
 - `hq_requests_accepted_total{route}` counts 202 answers (counted by `AcceptedCounter`).
-- `hq_stage_*` and `hq_callbacks_total` come from the workers (`workers.observe`). `hq-ingest
-  serve` runs workers in the gateway's process, so they are in its registry. When web and
-  worker processes are separate, give them all one empty `PROMETHEUS_MULTIPROC_DIR` (per
-  host, emptied at deploy): each process writes its values there and this endpoint adds
-  them up (prometheus_client's multiprocess mode).
+- `hq_stage_*` and `hq_callbacks_total` come from the workers (`workers.observe`). Web and
+  worker processes are separate, so give them all one empty `PROMETHEUS_MULTIPROC_DIR` (per
+  host, emptied at deploy; `hq-ingest serve` uses `HQ_DATA_DIR/metrics`): each process
+  writes its values there and this endpoint adds them up (prometheus_client's
+  multiprocess mode).
 - `hq_queue_messages{queue,state}` is read from Redis at scrape time: `ready` messages
   waiting in a stage queue, `in_progress` ones taken by a worker, `delayed` retries waiting
   for their time.

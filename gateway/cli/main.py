@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -69,18 +71,24 @@ def worker(
     threads: Annotated[int, typer.Option(help="Threads per process")] = 8,
     processes: Annotated[int, typer.Option(help="Worker processes")] = 2,
 ) -> None:
-    """Run dramatiq workers for every stage (needs REDIS_URL and DATABASE_URL).
+    """Run dramatiq workers for every stage, on REDIS_URL and DATABASE_URL (or, when they
+    are unset, on the services of a `serve` running on the same data directory).
 
     Each process loads the title/location data before it takes a message.
 
     Example: hq-ingest worker --processes 4 --threads 8
     """
-    settings = get_settings()
+    from gateway.cli import target
+
+    settings = target.settings()
     if not settings.redis_url or not settings.database_url:
-        typer.echo("worker needs REDIS_URL and DATABASE_URL (serve runs workers itself)", err=True)
+        typer.echo("worker needs REDIS_URL and DATABASE_URL, or a running serve", err=True)
         raise typer.Exit(2)
-    argv = ["dramatiq", "workers", "--threads", str(threads), "--processes", str(processes)]
-    os.execvp(argv[0], argv)
+    env = {**os.environ, "REDIS_URL": settings.redis_url, "DATABASE_URL": settings.database_url}
+    beside = Path(sys.executable).with_name("dramatiq")  # the venv's, activated or not
+    program = str(beside) if beside.exists() else "dramatiq"
+    argv = [program, "workers", "--threads", str(threads), "--processes", str(processes)]
+    os.execvpe(program, argv, env)
 
 
 @contextmanager
