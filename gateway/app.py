@@ -16,6 +16,7 @@ from gateway import (
     routes_ops,
     routes_read,
     routes_reference,
+    routes_signals,
     routes_workflows,
     runtime,
     security,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_reference,
         routes_leads,
         routes_read,
+        routes_signals,
         routes_workflows,
     ):
         app.include_router(module.router)

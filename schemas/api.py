@@ -172,6 +172,33 @@ class Person(BaseModel):
     )
 
 
+class Signal(BaseModel):
+    """One event for one client (`core.signals`)."""
+
+    id: int
+    client_domain: str
+    kind: Literal["job_change", "promotion", "new_hire", "job_posting"]
+    signal_key: str = Field(description="The event's natural key within (client, kind)")
+    person_linkedin_url: str | None = None
+    company_domain: str | None = None
+    company_name: str | None = None
+    title: str | None = None
+    occurred_on: date | None = None
+    occurred_precision: str | None = None
+    occurred_at: datetime | None = None
+    details: dict[str, Any] = {}
+    source: str = Field(description="The workflow slug that observed it")
+    observed_at: datetime
+    created_at: datetime
+
+
+class SignalList(BaseModel):
+    """`GET /api/signals`."""
+
+    client_domain: str | None = Field(description="None: every client (admin keys only)")
+    signals: list[Signal]
+
+
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = {}

@@ -35,6 +35,8 @@ from pipeline.workflows import (
     icypeas,
     leadmagic,
     salesnav_company,
+    signal_job_change,
+    signal_job_posting,
 )
 
 #: Every definition; the gateway makes one route per path, in this order.
@@ -52,6 +54,13 @@ DEFINITIONS: tuple[Definition[Any], ...] = (
     anymailfinder.DEFINITION,
     icypeas.DEFINITION,
     leadmagic.DEFINITION,
+    signal_job_change.JOB_CHANGE,
+    signal_job_change.PROMOTION,
+    signal_job_posting.JOB_POSTING,
+    signal_job_change.JOB_CHANGE_FLAT,
+    signal_job_change.PROMOTION_FLAT,
+    signal_job_posting.NEW_HIRE_FLAT,
+    signal_job_posting.JOB_POSTING_FLAT,
 )
 
 BY_NAME: dict[str, Definition[Any]] = {d.name: d for d in DEFINITIONS}
