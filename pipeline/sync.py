@@ -23,7 +23,7 @@ def sync_person(
 ) -> dict[str, Any]:
     """Upsert the person and every core child table; returns counts for the job.
 
-    `company_ids` comes from `people.upsert_companies`, committed before (see there).
+    `company_ids` comes from `companies.upsert_identified`, committed before (see there).
     """
     person_id = people.upsert_person(conn, profile=profile)
     people.replace_core_children(conn, person_id=person_id, core=core, company_ids=company_ids)

@@ -253,6 +253,7 @@ companies = Table(
     Column("is_public", Boolean),
     Column("is_investor", Boolean),
     Column("provenance", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Index("ix_companies_linkedin_url", "linkedin_url"),
     schema="core",
 )
 

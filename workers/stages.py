@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pipeline import derive, extract, sync
 from pipeline.errors import PermanentError
 from pipeline.reference import describe_workflow
-from pipeline.store import people, persons, reference
+from pipeline.store import companies, people, persons, reference
 from schemas.webhooks import TRUSTED, PersonProfileIngest
 from workers.broker import get_engine
 from workers.middleware import complete_job
@@ -79,7 +79,7 @@ def sync_core(job_id: str, linkedin_url: str) -> None:
         # The profile plus what workflows observed about the person (`store.persons`).
         profile = persons.profile_for_sync(conn, linkedin_url=linkedin_url)
         core = derive.derive_core(profile)
-        company_ids = people.upsert_companies(conn, companies=core.companies)
+        company_ids = companies.upsert_identified(conn, records=core.companies)
     with get_engine().begin() as conn:
         summary = sync.sync_person(conn, profile=profile, core=core, company_ids=company_ids)
     complete_job({"linkedin_url": linkedin_url, "stale": False, **summary})

@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +26,10 @@ from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import identity, normalize
 from pipeline import tables as t
+from pipeline.store import people
 from pipeline.workflows import registry
 from pipeline.workflows.facts import COMPANY_FIELDS, CompanyFacts, Facts
+from schemas.records import CompanyRecord
 
 #: Tables that refer to a company and are moved by `merge` with their own rules.
 _OWN_RULES = frozenset({"core.company_facts", "core.company_items", "core.company_aliases"})
@@ -103,46 +105,46 @@ def identifiers(company: CompanyFacts) -> list[tuple[str, str]]:
     return [(kind, value) for kind, value in pairs if value]
 
 
-_MATCH = text(
-    """
-    SELECT m.kind, c.id, c.domain, c.linkedin_url
-    FROM jsonb_to_recordset(CAST(:pairs AS jsonb)) AS m(kind text, value text, ord int)
+#: Companies each (kind, value) identifier names, through aliases or the company row itself;
+#: `m.i` numbers the company a pair belongs to, `m.ord` the pair's rank in resolution order.
+_HITS = """
+    SELECT m.i, m.ord, m.kind, m.value, c.id, c.company_key, c.domain, c.linkedin_url,
+           hit.via_alias
+    FROM jsonb_to_recordset(CAST(:pairs AS jsonb))
+        AS m(i int, ord int, kind text, value text)
     JOIN LATERAL (
-        SELECT a.company_id AS id FROM core.company_aliases a
+        SELECT a.company_id AS id, true AS via_alias FROM core.company_aliases a
         WHERE a.kind = m.kind AND a.value = m.value
-        UNION
-        SELECT k.id FROM core.companies k
-        WHERE (m.kind = 'domain' AND k.domain = m.value)
-           OR (m.kind = 'linkedin' AND k.linkedin_url = m.value)
-           OR (m.kind = 'name' AND k.company_key = :name_company_key)
+        UNION ALL
+        SELECT k.id, false FROM core.companies k WHERE m.kind = 'domain' AND k.domain = m.value
+        UNION ALL
+        SELECT k.id, false FROM core.companies k
+        WHERE m.kind = 'linkedin' AND k.linkedin_url = m.value
+        UNION ALL
+        SELECT k.id, false FROM core.companies k
+        WHERE m.kind = 'key' AND k.company_key = m.value
     ) AS hit ON true
     JOIN core.companies c ON c.id = hit.id
-    ORDER BY m.ord, c.id
-    FOR UPDATE OF c
-    """
-)
+    ORDER BY m.i, m.ord, c.id
+"""
+_MATCH = text(_HITS + " FOR UPDATE OF c")
+_LOOK = text(_HITS)
 
 
 def _matches(conn: Connection, company: CompanyFacts) -> list[Any]:
-    pairs = [
-        {"kind": kind, "value": value, "ord": i}
-        for i, (kind, value) in enumerate(identifiers(company))
-    ]
+    found = identifiers(company)
+    if company.name and (key := normalize.company_key(None, company.name)):
+        found.append(("key", key))  # a company a person's profile named, without a domain
+    pairs = [{"i": 0, "kind": k, "value": v, "ord": n} for n, (k, v) in enumerate(found)]
     if not pairs:
         return []
-    params = {
-        "pairs": orjson.dumps(pairs).decode(),
-        "name_company_key": normalize.company_key(None, company.name) or "",
-    }
-    return list(conn.execute(_MATCH, params))
+    return list(conn.execute(_MATCH, {"pairs": orjson.dumps(pairs).decode()}))
 
 
-def _compatible(row: Any, company: CompanyFacts) -> bool:
+def _compatible(row: Any, domain: str | None, linkedin_url: str | None) -> bool:
     """Whether a company found only by name may be this one: no domain or URL disagrees."""
-    return (row.domain is None or company.domain is None or row.domain == company.domain) and (
-        row.linkedin_url is None
-        or company.linkedin_url is None
-        or row.linkedin_url == company.linkedin_url
+    return (row.domain is None or domain is None or row.domain == domain) and (
+        row.linkedin_url is None or linkedin_url is None or row.linkedin_url == linkedin_url
     )
 
 
@@ -159,14 +161,26 @@ def _linkedin_conflicts(conn: Connection, company: CompanyFacts) -> bool:
     return any(r.kind in ("linkedin", "org_id") and r.id != by_domain.id for r in rows)
 
 
+def _mergeable(rows: list[Any], domain: str | None, linkedin_url: str | None) -> list[Any]:
+    """The hits that are this company: the first (best-ranked) one, every hit on a domain,
+    LinkedIn URL or org id, and name hits that disagree neither with the payload nor with
+    the first hit (so one name never joins two companies with different domains)."""
+    kept: list[Any] = []
+    for row in rows:
+        if row.kind in ("name", "key") and not (
+            _compatible(row, domain, linkedin_url)
+            and (not kept or _compatible(row, kept[0].domain, kept[0].linkedin_url))
+        ):
+            continue
+        kept.append(row)
+    return kept
+
+
 def resolve(conn: Connection, company: CompanyFacts) -> tuple[int, list[int]]:
     """The company these identifiers name (created if none), merging any second one they
     link to it; returns its id and the ids merged into it. Idempotent."""
-    rows = [r for r in _matches(conn, company) if r.kind != "name" or _compatible(r, company)]
-    if rows:
-        survivor = rows[0].id
-    else:
-        survivor = _insert(conn, company)
+    rows = _mergeable(_matches(conn, company), company.domain, company.linkedin_url)
+    survivor = rows[0].id if rows else _insert(conn, company)
     merged: list[int] = []
     for row in rows:
         if row.id != survivor and row.id not in merged:
@@ -234,7 +248,8 @@ def _adopt_identifiers(conn: Connection, company_id: int, company: CompanyFacts)
 
 
 def _add_aliases(conn: Connection, company_id: int, pairs: Iterable[tuple[str, str]]) -> None:
-    values = [{"kind": k, "value": v, "company_id": company_id} for k, v in dict.fromkeys(pairs)]
+    # Sorted: concurrent transactions insert shared aliases in one order (no deadlock).
+    values = [{"kind": k, "value": v, "company_id": company_id} for k, v in sorted(set(pairs))]
     if values:
         conn.execute(insert(t.company_aliases).values(values).on_conflict_do_nothing())
 
@@ -335,6 +350,67 @@ def _move(conn: Connection, table: Table, column: str, *, survivor: int, loser: 
         )
         conn.execute(delete(table).where(table.c[column] == loser, clash))
     conn.execute(update(table).where(table.c[column] == loser).values({column: survivor}))
+
+
+# --- the companies a person's profile names ------------------------------------------------
+
+
+def upsert_identified(conn: Connection, *, records: Sequence[CompanyRecord]) -> dict[str, int]:
+    """Upsert the companies of one profile through identity; returns {record key: id}.
+
+    Records naming one company are folded first (`pipeline.identity.group_companies`); each
+    group is then resolved on its domain, LinkedIn URL, key and name keys against known
+    companies, merging any second company it links (rare: only then are rows locked).
+    Identifiers not yet known become aliases, so the next profile finds the company at once.
+    """
+    if not records:
+        return {}
+    groups = identity.group_companies(records)
+    pairs = [
+        {"i": i, "ord": n, "kind": kind, "value": value}
+        for i, (record, _keys) in enumerate(groups)
+        for n, (kind, value) in enumerate(identity.record_keys(record))
+    ]
+    hits: dict[int, list[Any]] = {}
+    for row in conn.execute(_LOOK, {"pairs": orjson.dumps(pairs).decode()}):
+        hits.setdefault(row.i, []).append(row)
+    resolved: list[CompanyRecord] = []
+    for i, (record, _keys) in enumerate(groups):
+        usable = _mergeable(hits.get(i, []), record.domain, record.linkedin_url)
+        resolved.append(_settle(conn, record, usable))
+    ids = people.upsert_companies(conn, companies=resolved)
+    result: dict[str, int] = {}
+    for i, ((record, keys), settled) in enumerate(zip(groups, resolved, strict=True)):
+        company_id = ids[settled.company_key]
+        result |= dict.fromkeys(keys, company_id)
+        known = {(r.kind, r.value) for r in hits.get(i, []) if r.via_alias and r.id == company_id}
+        new = [*identity.record_keys(record), *(("key", k) for k in keys)]
+        _add_aliases(conn, company_id, [p for p in new if p not in known])
+    return result
+
+
+def _settle(conn: Connection, record: CompanyRecord, hits: list[Any]) -> CompanyRecord:
+    """The record under the key of the company it is; merges any second one it links."""
+    if not hits:
+        return record
+    survivor = hits[0]
+    for other in {r.id for r in hits} - {survivor.id}:
+        merge(conn, survivor=survivor.id, loser=other)
+    key = survivor.company_key
+    if len({r.id for r in hits}) > 1 or (survivor.domain is None and record.domain):
+        row = conn.execute(
+            select(t.companies).where(t.companies.c.id == survivor.id).with_for_update()
+        ).one()
+        key = row.company_key
+        if row.domain is None and record.domain:
+            conn.execute(
+                update(t.companies)
+                .where(t.companies.c.id == survivor.id)
+                .values(domain=record.domain, company_key=record.domain)
+            )
+            _add_aliases(conn, survivor.id, [("key", row.company_key)])
+            key = record.domain
+    return record.model_copy(update={"company_key": key})
 
 
 # --- facts and lists ----------------------------------------------------------------------

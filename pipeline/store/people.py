@@ -444,17 +444,17 @@ def _promotion_rows(
 def _past_employer_rows(
     person_id: int, core: CoreRecord, ids: Mapping[str, int]
 ) -> list[dict[str, Any]]:
-    return [
-        {
-            "person_id": person_id,
-            "company_id": ids[p.company_key],
-            "position": i,
-            "company_name": p.company_name,
-            "company_domain": p.company_domain,
-        }
-        for i, p in enumerate(core.past_employers)
-        if p.company_key in ids
-    ]
+    rows: dict[int, dict[str, Any]] = {}  # two keys may name one company (identity)
+    for i, p in enumerate(core.past_employers):
+        if p.company_key in ids and ids[p.company_key] not in rows:
+            rows[ids[p.company_key]] = {
+                "person_id": person_id,
+                "company_id": ids[p.company_key],
+                "position": i,
+                "company_name": p.company_name,
+                "company_domain": p.company_domain,
+            }
+    return list(rows.values())
 
 
 def upsert_person_location(

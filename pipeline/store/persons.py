@@ -29,7 +29,7 @@ from pipeline import derive, person_merge, sync
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.person_merge import EmailResult, Observation, ObservedJob
-from pipeline.store import people
+from pipeline.store import companies, people
 from pipeline.workflows import registry
 from pipeline.workflows.facts import Facts
 from pipeline.workflows.people_facts import PersonFacts
@@ -458,7 +458,7 @@ def refresh(conn: Connection, *, person_id: int) -> dict[str, Any]:
     conn.execute(select(t.people.c.id).where(t.people.c.id == person_id).with_for_update())
     profile = combined_profile(conn, person_id=person_id)
     core = derive.derive_core(profile)
-    company_ids = people.upsert_companies(conn, companies=core.companies)
+    company_ids = companies.upsert_identified(conn, records=core.companies)
     summary = sync.sync_person(conn, profile=profile, core=core, company_ids=company_ids)
     choice = person_merge.email_summary(email_results(conn, person_id=person_id))
     conn.execute(

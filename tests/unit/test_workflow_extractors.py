@@ -111,3 +111,36 @@ def test_every_definition_is_well_formed() -> None:
         assert (
             registry.default_row(definition.slugs[0], definition)["definition"] == definition.name
         )
+
+
+def test_a_profile_naming_one_company_twice_folds_it() -> None:
+    from schemas.records import CompanyRecord
+
+    records = [
+        CompanyRecord(company_key="name:maybe-consulting", name="Maybe-Consulting"),
+        CompanyRecord(company_key="maybe.com", domain="maybe.com", name="Maybe Consulting"),
+        CompanyRecord(company_key="other.com", domain="other.com", name="Maybe Consulting"),
+    ]
+    groups = identity.group_companies(records)
+    assert [keys for _record, keys in groups] == [
+        ("name:maybe-consulting", "maybe.com"),
+        ("other.com",),  # the same name at another domain is another company
+    ]
+    folded = groups[0][0]
+    assert (folded.company_key, folded.name, folded.aliases) == (
+        "maybe.com",
+        "Maybe Consulting",
+        ("Maybe-Consulting",),
+    )
+
+
+def test_the_readme_table_lists_every_workflow_route() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for definition in registry.DEFINITIONS:
+        for route in definition.routes:
+            row = (
+                f"| `{route.path}` | `{route.slug}` | `{definition.name}` | {definition.priority} |"
+            )
+            assert row in readme, row
