@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from base import canonical
 from gateway.deps import ClientDep, ConnectionDep
-from pipeline import normalize
 from pipeline.store import signals
 from schemas.api import SignalList
 
@@ -35,7 +35,7 @@ def list_signals(
     if principal.is_admin and client_domain is None:
         domain = None
     else:
-        spelled = normalize.domain(client_domain) if client_domain else None
+        spelled = canonical.domain(client_domain) if client_domain else None
         domain = principal.client_scope(spelled or client_domain)
     found = signals.listing(conn, client_domain=domain, kind=kind, since=since, limit=limit)
     return {"client_domain": domain, "signals": found}

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import Field
 
-from pipeline import normalize
+from base import canonical
 from pipeline.person_merge import job_key
 from pipeline.workflows import Facts
 from pipeline.workflows import people as p
@@ -51,7 +51,7 @@ def event_fields(body: Slugged, payload_field: str | None = None) -> dict[str, A
 
 def client(body: SignalBody) -> str:
     """The client's normalised domain ('' when the body names none)."""
-    return normalize.domain(v.text(body.client_domain)) or ""
+    return canonical.domain(v.text(body.client_domain)) or ""
 
 
 def person_ids(event: dict[str, Any]) -> tuple[str | None, str | None]:
