@@ -102,13 +102,17 @@ class PersonProfileIngest(CallbackFields, Inbound):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
         description="Which enrichment produced the payload; unknown slugs are registered",
     )
-    raw_payload: dict[str, Any] = Field(
-        description="The provider's person object as Clay forwards it (Clay, Proxycurl, PDL)"
+    raw_payload: dict[str, Any] | list[Any] = Field(
+        description=(
+            "The provider's person object as Clay forwards it (Clay, Proxycurl, PDL), bare or "
+            "in the provider's response: an envelope, a lookup's {url, profile}, or a search "
+            "response or list holding one result"
+        )
     )
 
     @field_validator("raw_payload")
     @classmethod
-    def _not_empty(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _not_empty(cls, value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
         if not value:
             raise ValueError("is empty")
         return value

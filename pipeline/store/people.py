@@ -38,7 +38,7 @@ def insert_person_payload(
     job_id: str,
     linkedin_url: str | None,
     workflow_slug: str,
-    raw_payload: Mapping[str, Any],
+    raw_payload: Mapping[str, Any] | list[Any],
 ) -> int:
     """Keep a payload exactly as received; a second call for the same job returns the same id."""
     values = {

@@ -80,3 +80,17 @@ def test_reingesting_an_old_payload_converges(
     assert wait_job(client, _post(client, _body(), force="true"))["status"] == "succeeded"
     assert _core_snapshot(engine) == snapshot
     assert _person(client) == new
+
+
+def test_a_list_of_one_result_is_ingested_and_a_list_of_two_refused_by_name(
+    client: TestClient, worker: dramatiq.Worker
+) -> None:
+    profile = _body()["raw_payload"]["profile"]
+    one = wait_job(client, _post(client, {"raw_payload": [profile]}))
+    assert one["status"] == "succeeded", one
+    assert _person(client)["tenure"]["start_date_precision"] == "month"
+
+    two = wait_job(client, _post(client, {"raw_payload": [profile, profile]}))
+    assert two["status"] == "dead"
+    assert two["stage"] == "extract_profile"
+    assert "a list of 2 results" in two["error"]
