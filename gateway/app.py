@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway import (
+    console,
+    console_records,
     dashboard,
     errors,
     metrics,
@@ -92,5 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(dashboard.router)
+    app.include_router(console.router)
+    app.include_router(console_records.router)
     app.include_router(metrics.router)
     return app

@@ -48,10 +48,15 @@ DASHBOARD_HEADER = "x-hq-dashboard"
 DASHBOARD_PATHS = frozenset({"/dashboard", "/dashboard/login", "/dashboard/logout"})
 
 
+def is_dashboard_page(path: str) -> bool:
+    """`/dashboard` and the console's pages under it (each checks the cookie itself)."""
+    return path in DASHBOARD_PATHS or path.startswith("/dashboard/")
+
+
 def dashboard_key(scope: Scope) -> str | None:
     """The key in the dashboard cookie, for the dashboard's own requests only."""
     headers = Headers(scope=scope)
-    if scope["path"] not in DASHBOARD_PATHS and not headers.get(DASHBOARD_HEADER):
+    if not is_dashboard_page(scope["path"]) and not headers.get(DASHBOARD_HEADER):
         return None
     return cookie_parser(headers.get("cookie", "")).get(DASHBOARD_COOKIE) or None
 

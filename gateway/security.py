@@ -95,7 +95,8 @@ class Guard:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.public:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in self.public or deps.is_dashboard_page(path):
             await self.app(scope, receive, send)
             return
         try:

@@ -155,11 +155,25 @@ def _row_keys(row: Row) -> set[str]:
     return set(row) | {f"{key}{{}}" for key, value in row.items() if isinstance(value, Mapping)}
 
 
+def marker_hits(body: Row, shape: Shape) -> list[str]:
+    """The markers of one shape found in a payload: top-level keys, then keys of its first
+    experience row (as `<array>[0].<key>`)."""
+    first = rows(body.get(_EXPERIENCE_KEY[shape]))[:1]
+    found = sorted(_TOP_MARKERS[shape] & set(body))
+    if first:
+        prefix = f"{_EXPERIENCE_KEY[shape]}[0]."
+        found += [prefix + key for key in sorted(_ROW_MARKERS[shape] & _row_keys(first[0][1]))]
+    return found
+
+
+def shapes() -> tuple[Shape, ...]:
+    """Every provider shape the extractor recognises."""
+    return tuple(_TOP_MARKERS)
+
+
 def _score(body: Row, shape: Shape) -> int:
     """Count the markers of one shape in a payload (top-level keys + first experience row)."""
-    first = rows(body.get(_EXPERIENCE_KEY[shape]))[:1]
-    row_hits = len(_ROW_MARKERS[shape] & _row_keys(first[0][1])) if first else 0
-    return len(_TOP_MARKERS[shape] & set(body)) + row_hits
+    return len(marker_hits(body, shape))
 
 
 def _scores(body: Row) -> list[tuple[int, Shape]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+
+from pipeline import normalize
 
 #: Most dead letters one bulk replay handles; the answer says when more matched.
 MAX_REPLAY_BATCH = 10_000
@@ -20,7 +22,67 @@ LetterIdValue = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 GROUP_PATTERN = r"^[0-9a-f]{16}$"
 
 
-class DeadLetterFilter(BaseModel):
+class SubjectFilter(BaseModel):
+    """Who or what a job was about: narrows jobs and dead letters to a client, person or company.
+
+    Each value is normalised as the API normalises it on the way in (any spelling of a domain
+    or LinkedIn profile URL finds the same jobs).
+    """
+
+    client_domain: str | None = Field(
+        default=None, max_length=500, description="A client's jobs (leads it sent)"
+    )
+    linkedin_url: str | None = Field(
+        default=None, max_length=1000, description="Jobs about this person (any URL spelling)"
+    )
+    company_domain: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Jobs about this company: its leads, payloads, people who work(ed) there",
+    )
+
+    @field_validator("client_domain", "company_domain")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        canonical = normalize.domain(value)
+        if canonical is None:
+            raise ValueError("is not a domain or URL")
+        return canonical
+
+    @field_validator("linkedin_url")
+    @classmethod
+    def _linkedin(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = normalize.linkedin_url(value)
+        if url is None:
+            raise ValueError("is not a LinkedIn profile URL (expected linkedin.com/in/<slug>)")
+        return url
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A time without a zone (an HTML `datetime-local` field) is read as UTC."""
+    return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
+
+
+JobStatus = Literal["queued", "running", "succeeded", "failed", "dead"]
+
+
+class JobFilter(SubjectFilter):
+    """The dashboard's job search; every given field must match."""
+
+    workflow: str | None = Field(default=None, max_length=200, description="Slug, else kind")
+    status: JobStatus | None = None
+    stage: str | None = Field(default=None, max_length=200)
+    since: datetime | None = Field(default=None, description="Last changed at or after")
+    until: datetime | None = Field(default=None, description="Last changed before")
+
+    _utc = field_validator("since", "until")(lambda v: as_utc(v))
+
+
+class DeadLetterFilter(SubjectFilter):
     """Which dead letters to list or replay; every given field must match."""
 
     stage: str | None = Field(default=None, description="Stage (actor) that failed")
@@ -52,6 +114,8 @@ class DeadLetterFilter(BaseModel):
         if isinstance(value, list) and not value:
             return None
         return value
+
+    _utc = field_validator("since", "until")(lambda v: as_utc(v))
 
     def is_empty(self) -> bool:
         """True when no field narrows the selection."""

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
-from pipeline.store import ops
+from pipeline.store import ops, subjects
 from schemas.ops_api import DeadLetterFilter
 
 _letters = t.dead_letters
@@ -56,7 +56,7 @@ def _conditions(where: DeadLetterFilter) -> list[ColumnElement[bool]]:
         conditions.append(c.replayed_at.is_not(None) if where.replayed else c.replayed_at.is_(None))
     if where.ids is not None:
         conditions.append(c.id.in_(where.ids))
-    return conditions
+    return conditions + subjects.about(c.job_id, where)
 
 
 def list_letters(
@@ -110,7 +110,7 @@ def groups(conn: Connection, *, where: DeadLetterFilter, limit: int) -> list[dic
     sample = _letters.alias("sample")
     stmt = select(
         summary, sample.c.job_id.label("sample_job_id"), sample.c.error.label("sample_error")
-    ).join(sample, sample.c.id == summary.c.newest_id)
+    ).where(sample.c.id == summary.c.newest_id)
     rows = [dict(row) for row in conn.execute(stmt).mappings()]
     return sorted(rows, key=lambda r: (-r["count"], -r["last_seen"].timestamp()))
 

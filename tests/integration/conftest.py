@@ -79,3 +79,41 @@ def table_counts(engine: Engine) -> dict[str, int]:
                     text(f"SELECT count(*) FROM {table.fullname}")
                 ).scalar_one()
     return counts
+
+
+#: Debian's headless Chromium and its driver (`.ci/run` installs them; nothing is downloaded).
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+CHROME_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1400",
+)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium (Selenium) for every browser test of the session."""
+    from pathlib import Path
+
+    from tests.conftest import _unavailable
+
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        _unavailable("chromium", FileNotFoundError(f"{CHROMIUM} or {CHROMEDRIVER}"))
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as err:
+        _unavailable("selenium", err)
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()

@@ -30,6 +30,13 @@ PUBLIC = frozenset(
 #: (without one: the login form, answered 401). Tested on their own in test_auth.py.
 DASHBOARD = frozenset(getattr(deps, "DASHBOARD_PATHS", ()))
 
+
+def _dashboard_page(path: str) -> bool:
+    """Public paths and the dashboard's pages (tested on their own in test_auth.py)."""
+    is_page = getattr(deps, "is_dashboard_page", lambda p: p in DASHBOARD)
+    return path in PUBLIC | DASHBOARD or bool(is_page(path))
+
+
 #: Body sent to every POST while probing auth: well-formed JSON, valid for no route in particular.
 PROBE_BODY = {"probe": True}
 
@@ -55,7 +62,7 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
         if isinstance(route, Mount):
             found.append(Endpoint("GET", f"{path}/", path, False))
             continue
-        if not isinstance(route, Route) or path is None or path in PUBLIC | DASHBOARD:
+        if not isinstance(route, Route) or path is None or _dashboard_page(path):
             continue
         filled = re.sub(r"\{[^}]+\}", "1", path)
         scoped = deps.is_client_route(route)
