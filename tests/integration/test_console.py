@@ -31,6 +31,7 @@ from workers import stages
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
 LEADS = "/run/client/leads/ingest"
+FIRMOGRAPHICS = "/run/companies/clay-native/firmographics/ingest"
 
 pytestmark = pytest.mark.integration
 
@@ -314,10 +315,16 @@ def _job_row(slug: str, status: str, at: datetime, result: dict[str, Any]) -> di
 
 def test_a_golden_record_tells_its_story(live: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     with httpx.Client(base_url=live, headers=AUTH, timeout=10) as api:
         job = _person(api, "story-ann")
         _wait(api, job, "succeeded")
+        firmographics = load_fixture("workflows/clay-company-firmographics_1.json")
+        answer = api.post(FIRMOGRAPHICS, json={**firmographics, "company_domain": "thistlecove.ai"})
+        assert answer.status_code == 202, answer.text
+        company_job = str(answer.json()["job_id"])
+        _wait(api, company_job, "succeeded")
 
     # The operator looks a person up by any spelling of their URL...
     browser.find_element(By.ID, "nav-jobs").click()
@@ -332,11 +339,21 @@ def test_a_golden_record_tells_its_story(live: str, browser: Any) -> None:
 
     # ...then the company they work at, and the job that told us about it.
     browser.find_element(By.ID, "company-query").send_keys("https://www.Thistlecove.ai/\n")
+    WebDriverWait(browser, 10).until(lambda d: "/dashboard/company/" in d.current_url)
     assert browser.current_url.endswith("/dashboard/company/thistlecove.ai")
-    assert browser.find_element(By.CSS_SELECTOR, "#fields tr[data-field='domain']")
-    assert {r.get_attribute("data-job") for r in _rows(browser, "record-jobs")} == {job}
+    industry = browser.find_element(By.CSS_SELECTOR, "#fields tr[data-field='industry']")
+    assert "Software" in industry.text
+    assert industry.find_element(By.CSS_SELECTOR, ".source").text == "clay-company-firmographics"
+    assert "revenue" in browser.find_element(By.ID, "empty-fields").text
+    jobs = {r.get_attribute("data-job"): r for r in _rows(browser, "record-jobs")}
+    assert set(jobs) == {job, company_job}
     _screenshot(browser, "company")
-    _rows(browser, "record-jobs")[0].find_element(By.CSS_SELECTOR, "a").click()
+    jobs[company_job].find_element(By.CSS_SELECTOR, "a").click()
+    assert "clay-company-firmographics" in browser.find_element(By.ID, "job").text
+    assert '"industry": "Software"' in browser.find_element(By.ID, "body").text
+    browser.back()
+    jobs = {r.get_attribute("data-job"): r for r in _rows(browser, "record-jobs")}
+    jobs[job].find_element(By.CSS_SELECTOR, "a").click()
     assert browser.find_element(By.ID, "job-status").get_attribute("data-status") == "succeeded"
     browser.get(f"{live}/dashboard/company/nobody.example")
     assert browser.find_element(By.ID, "missing")
