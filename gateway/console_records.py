@@ -19,10 +19,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from base import canonical
 from gateway import dashboard
 from gateway.console import LIST_LIMIT, page
 from gateway.deps import ServicesDep
-from pipeline import normalize, workflowhealth
+from pipeline import workflowhealth
 from pipeline.store import console, read
 from pipeline.store import dashboard as dashboard_store
 from schemas.ops_api import JobFilter
@@ -59,25 +60,25 @@ async def workflows(request: Request, services: ServicesDep) -> Response:
 @router.get("/company", response_class=HTMLResponse)
 async def find_company(domain: str = "") -> Response:
     """The header's company search: on to the company's page (any spelling of the domain)."""
-    canonical = normalize.domain(domain) or domain.strip() or "-"
-    return RedirectResponse(f"/dashboard/company/{quote(canonical)}", status_code=303)
+    spelled = canonical.domain(domain) or domain.strip() or "-"
+    return RedirectResponse(f"/dashboard/company/{quote(spelled)}", status_code=303)
 
 
 @router.get("/company/{domain:path}", response_class=HTMLResponse)
 async def company(request: Request, services: ServicesDep, domain: str) -> Response:
     """A company's golden record, each field's source and time, and the jobs about it."""
-    canonical = normalize.domain(domain)
+    spelled = canonical.domain(domain)
 
     def read_page(conn: Connection) -> dict[str, Any] | None:
-        record = read.company_view(conn, domain=canonical) if canonical else None
+        record = read.company_view(conn, domain=spelled) if spelled else None
         if record is None:
             return None
         provenance = record.pop("provenance", None) or {}
         return {
-            "title": f"Company {canonical}",
+            "title": f"Company {spelled}",
             "record": record,
             "fields": fields(record, provenance),
-            **_jobs(conn, JobFilter(company_domain=canonical)),
+            **_jobs(conn, JobFilter(company_domain=spelled)),
         }
 
     return await page(request, services, "console_record.html", read_page)
@@ -86,7 +87,7 @@ async def company(request: Request, services: ServicesDep, domain: str) -> Respo
 @router.get("/person", response_class=HTMLResponse)
 async def person(request: Request, services: ServicesDep, linkedin_url: str = "") -> Response:
     """A person's golden record, each field's source and time, and the jobs about them."""
-    url = normalize.linkedin_url(linkedin_url)
+    url = canonical.linkedin_url(linkedin_url)
 
     def read_page(conn: Connection) -> dict[str, Any] | None:
         record = read.person_view(conn, linkedin_url=url) if url else None

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from pipeline import normalize
+from base import canonical
 
 #: Most dead letters one bulk replay handles; the answer says when more matched.
 MAX_REPLAY_BATCH = 10_000
@@ -46,17 +46,17 @@ class SubjectFilter(BaseModel):
     def _domain(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        canonical = normalize.domain(value)
-        if canonical is None:
+        spelled = canonical.domain(value)
+        if spelled is None:
             raise ValueError("is not a domain or URL")
-        return canonical
+        return spelled
 
     @field_validator("linkedin_url")
     @classmethod
     def _linkedin(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        url = normalize.linkedin_url(value)
+        url = canonical.linkedin_url(value)
         if url is None:
             raise ValueError("is not a LinkedIn profile URL (expected linkedin.com/in/<slug>)")
         return url
