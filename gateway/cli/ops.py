@@ -191,7 +191,8 @@ def _start(url: str | None, key: str | None, wait: bool, *, route: str, body: An
         typer.echo(f"queued job {job_id} (follow it with: hq-ingest jobs show {job_id})")
         if wait:
             done = _wait_db(job_id, services)
-            typer.echo(orjson.dumps(done, default=str, option=orjson.OPT_INDENT_2))
+            shown = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS  # the result has int keys
+            typer.echo(orjson.dumps(done, default=str, option=shown))
         return
     with _client(url, key) as client:
         try:

@@ -166,6 +166,10 @@ def _admin_commands(data_dir: Path, job_id: str) -> None:
         [CLI, "jobs", "show", job_id], env=env, capture_output=True, text=True, timeout=60
     )
     assert f"job {job_id} (person_profile): succeeded" in shown.stdout
+    backfill = subprocess.run(
+        [CLI, "backfill", "titles", "--wait"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert '"status": "succeeded"' in backfill.stdout, backfill.stderr  # straight on the queue
 
 
 def _dashboard(http: httpx.Client, key: str) -> str:

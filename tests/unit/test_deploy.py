@@ -105,6 +105,13 @@ def test_dockerfile_is_multi_stage_non_root_and_copies_what_exists() -> None:
     assert _shell_line(yaml.safe_load(cmd.group(1))) == procfile()["web"]
 
 
+def test_the_image_gets_every_package_the_project_installs() -> None:
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = {pattern.rstrip("*") for pattern in found["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \1$", _dockerfile(), re.MULTILINE))
+    assert packages <= copied
+
+
 def _lock() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "requirements.lock").read_text().splitlines():
