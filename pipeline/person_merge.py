@@ -65,6 +65,7 @@ class ObservedJob:
     start: PartialDate | None
     supersedes: str | None
     observed_at: datetime
+    is_current: bool = True
 
 
 def job_key(company_domain: str | None, company_name: str | None, title: str | None) -> str:
@@ -113,7 +114,9 @@ def combine_jobs(
             continue
         if any(_same_job(row, job) for row in rows):
             continue
-        if job.supersedes:
+        if not job.is_current and any(_same_company(row, job) for row in rows):
+            continue  # a past employer the history already has
+        if job.supersedes and job.is_current:
             rows = [_ended(row, job) for row in rows]
         rows.append(
             ExperienceRecord(
@@ -124,7 +127,7 @@ def combine_jobs(
                 company_key=normalize.company_key(job.company_domain, job.company_name),
                 company_linkedin_url=job.company_linkedin_url,
                 start=job.start,
-                is_current=True,
+                is_current=job.is_current,
             )
         )
         position += 1

@@ -481,6 +481,7 @@ person_jobs = Table(
     Column("start_date", Date),
     _precision("start_precision"),
     Column("supersedes", Text, comment="job_change or promotion: it ended earlier jobs"),
+    Column("is_current", Boolean, nullable=False, server_default=text("true")),
     Column("source", Text, nullable=False),
     Column("observed_at", DateTime(timezone=True), nullable=False),
     Column("raw_payload_id", BigInteger, ForeignKey("raw.workflow_payloads.id")),

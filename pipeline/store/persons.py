@@ -16,12 +16,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from base import canonical
@@ -35,6 +36,8 @@ from pipeline.workflows.facts import Facts
 from pipeline.workflows.people_facts import PersonFacts
 from schemas.records import ProfileRecord
 
+#: A profile URL's slug that is a Sales Navigator member id, not a public name.
+_MEMBER_SLUG = re.compile(r"ac[a-z0-9_-]{20,}", re.IGNORECASE)
 #: `core.people.linkedin_url` of a person known only by a Sales Navigator member id.
 SALESNAV_PREFIX = "salesnav:"
 #: The golden person fields, in the order the API shows them.
@@ -232,12 +235,15 @@ _UPSERT_JOBS = text(
     """
     INSERT INTO core.person_jobs AS j (
         person_id, job_key, company_name, company_domain, company_linkedin_url, title,
-        start_date, start_precision, supersedes, source, observed_at, raw_payload_id)
+        start_date, start_precision, supersedes, is_current, source, observed_at,
+        raw_payload_id)
     SELECT :person_id, r.job_key, r.company_name, r.company_domain, r.company_linkedin_url,
-        r.title, r.start_date, r.start_precision, r.supersedes, :source, :observed_at, :raw_id
+        r.title, r.start_date, r.start_precision, r.supersedes, r.is_current, :source,
+        :observed_at, :raw_id
     FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
         job_key text, company_name text, company_domain text, company_linkedin_url text,
-        title text, start_date date, start_precision text, supersedes text)
+        title text, start_date date, start_precision text, supersedes text,
+        is_current boolean)
     ON CONFLICT (person_id, job_key) DO UPDATE
     SET company_name = coalesce(excluded.company_name, j.company_name),
         company_domain = coalesce(excluded.company_domain, j.company_domain),
@@ -247,13 +253,17 @@ _UPSERT_JOBS = text(
         start_precision = CASE WHEN excluded.start_date IS NULL THEN j.start_precision
                                ELSE excluded.start_precision END,
         supersedes = coalesce(excluded.supersedes, j.supersedes),
+        is_current = excluded.is_current,
         source = excluded.source, observed_at = excluded.observed_at,
         raw_payload_id = excluded.raw_payload_id
-    WHERE excluded.observed_at > j.observed_at
-      AND (excluded.company_name, excluded.company_domain, excluded.company_linkedin_url,
-           excluded.title, excluded.start_date, excluded.supersedes)
+    WHERE excluded.observed_at > j.observed_at  -- and it adds or changes something
+      AND (coalesce(excluded.company_name, j.company_name),
+           coalesce(excluded.company_domain, j.company_domain),
+           coalesce(excluded.company_linkedin_url, j.company_linkedin_url),
+           coalesce(excluded.title, j.title), coalesce(excluded.start_date, j.start_date),
+           coalesce(excluded.supersedes, j.supersedes), excluded.is_current)
           IS DISTINCT FROM (j.company_name, j.company_domain, j.company_linkedin_url,
-           j.title, j.start_date, j.supersedes)
+           j.title, j.start_date, j.supersedes, j.is_current)
     """
 )
 
@@ -278,6 +288,7 @@ def _upsert_jobs(
             "start_date": job.start.value.isoformat() if job.start else None,
             "start_precision": job.start.precision if job.start else None,
             "supersedes": job.supersedes,
+            "is_current": job.current,
         }
     if rows:
         conn.execute(
@@ -386,6 +397,7 @@ def _observed_jobs(conn: Connection, person_id: int) -> list[ObservedJob]:
             start=person_merge.partial(r.start_date, r.start_precision),
             supersedes=r.supersedes,
             observed_at=r.observed_at,
+            is_current=r.is_current,
         )
         for r in rows
     ]
@@ -483,8 +495,18 @@ def email_results(conn: Connection, *, person_id: int) -> list[EmailResult]:
 
 
 def person_id_for(conn: Connection, *, linkedin_url: str) -> int | None:
-    """The person a public URL names, directly or as an alias."""
-    return find(conn, kind="linkedin", value=linkedin_url)
+    """The person a public URL names, directly or as an alias; a member-id URL
+    (`/in/ACwAA…`, any case) names the person known by that Sales Navigator id."""
+    found = find(conn, kind="linkedin", value=linkedin_url)
+    slug = linkedin_url.rstrip("/").rsplit("/", 1)[-1]
+    if found is None and _MEMBER_SLUG.fullmatch(slug):
+        aliases = t.person_aliases
+        found = conn.execute(
+            select(aliases.c.person_id).where(
+                aliases.c.kind == "salesnav", func.lower(aliases.c.value) == slug.lower()
+            )
+        ).scalar()
+    return int(found) if found is not None else None
 
 
 def provenance(conn: Connection, *, person_id: int, linkedin_url: str) -> dict[str, Any]:

@@ -28,6 +28,12 @@ _CLAY_DATETIME = re.compile(
     r"(?:,?\s*(?:at\s+)?(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})\s*(?P<ampm>[ap]\.?m\.?)?)?",
     re.IGNORECASE,
 )
+#: "2/2/2026, 7:42 PM" (Clay's and Sales Navigator's export stamps: month first).
+_US_DATETIME = re.compile(
+    r"(?P<month>[0-9]{1,2})/(?P<day>[0-9]{1,2})/(?P<year>[0-9]{4}),?\s*"
+    r"(?:(?P<hour>[0-9]{1,2}):(?P<minute>[0-9]{2})\s*(?P<ampm>[ap]\.?m\.?)?)?",
+    re.IGNORECASE,
+)
 _MONTH_YEAR = re.compile(r"(?P<month>[0-9]{1,2})[-/.](?P<year>[0-9]{4})")
 
 
@@ -95,11 +101,14 @@ def clay_timestamp(value: object) -> datetime | None:
 
 
 def _clay_datetime(text: str) -> datetime | None:
-    match = _CLAY_DATETIME.fullmatch(text)
+    match = _CLAY_DATETIME.fullmatch(text) or _US_DATETIME.fullmatch(text)
     if match is None:
         return None
     name = match.group("month").lower()
-    months = [i for i, full in enumerate(_MONTH_NAMES, start=1) if full.startswith(name)]
+    if name.isdigit():
+        months = [int(name)] if 1 <= int(name) <= 12 else []
+    else:
+        months = [i for i, full in enumerate(_MONTH_NAMES, start=1) if full.startswith(name)]
     if not months:
         return None
     hour = int(match.group("hour") or 0)
@@ -129,6 +138,7 @@ def job(
     title: object = None,
     start: object = None,
     supersedes: str | None = None,
+    current: bool = True,
 ) -> JobFact | None:
     """A job from its cells; None when it names neither a company nor a title."""
     fact = JobFact(
@@ -138,6 +148,7 @@ def job(
         title=v.text(title),
         start=clay_date(start),
         supersedes=supersedes,
+        current=current,
     )
     if not (fact.company_name or fact.company_domain or fact.company_linkedin_url):
         return None

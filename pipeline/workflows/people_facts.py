@@ -33,6 +33,7 @@ class JobFact(_Frozen):
 
     `supersedes`: the job replaced the person's earlier current job (a job change: other
     companies' current rows end; a promotion: the same company's other titles end).
+    `current=False`: a past job (a SalesNav past employer).
     """
 
     company_name: str | None = None
@@ -41,6 +42,7 @@ class JobFact(_Frozen):
     title: str | None = None
     start: PartialDate | None = None
     supersedes: Literal["job_change", "promotion"] | None = None
+    current: bool = True
 
 
 class EmailFact(_Frozen):

@@ -35,6 +35,7 @@ from pipeline.workflows import (
     icypeas,
     leadmagic,
     salesnav_company,
+    salesnav_people,
     signal_job_change,
     signal_job_posting,
 )
@@ -54,6 +55,7 @@ DEFINITIONS: tuple[Definition[Any], ...] = (
     anymailfinder.DEFINITION,
     icypeas.DEFINITION,
     leadmagic.DEFINITION,
+    salesnav_people.DEFINITION,
     signal_job_change.JOB_CHANGE,
     signal_job_change.PROMOTION,
     signal_job_posting.JOB_POSTING,
