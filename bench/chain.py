@@ -30,7 +30,7 @@ import redis
 
 from bench import env, payloads, profiling
 from bench.report import Figure, show
-from gateway.queue import DISPATCH_LUA
+from workers.transport import DISPATCH_LUA
 
 BENCH = "chain"
 PERSON_QUEUES = ("store_raw", "extract_profile", "sync_core")

@@ -25,10 +25,10 @@ from gateway import (
 )
 from gateway.auth import Authenticator
 from gateway.deps import Services
-from gateway.queue import Enqueuer
 from pipeline import store
 from schemas.settings import Settings, get_settings
 from workers import broker as worker_broker
+from workers.transport import Enqueuer
 
 DESCRIPTION = """
 Master-data ingest for B2B people, company and lead data sent by Clay webhooks.

@@ -32,8 +32,8 @@ from starlette.types import Scope
 
 from gateway.auth import Authenticator, Principal, presented_key
 from gateway.errors import ApiError
-from gateway.queue import Enqueuer
 from schemas.settings import Settings
+from workers.transport import Enqueuer
 
 #: Where `Guard` leaves the verified caller in the request scope's state.
 PRINCIPAL_STATE = "hq_principal"

@@ -30,6 +30,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.deps import AdminDep, Services, ServicesDep
+from workers import transport
 
 log = logging.getLogger("hq.gateway")
 
@@ -72,9 +73,9 @@ async def queue_depths(services: Services) -> list[dict[str, Any]]:
     ns = services.settings.queue_namespace
     pipe = services.redis.pipeline(transaction=False)
     for queue in queues:
-        pipe.llen(f"{ns}:{queue}")
-        pipe.hlen(f"{ns}:{queue}.msgs")
-        pipe.hlen(f"{ns}:{queue}.DQ.msgs")
+        pipe.llen(transport.queue_key(ns, queue))
+        pipe.hlen(transport.messages_key(ns, queue))
+        pipe.hlen(transport.messages_key(ns, transport.delay_queue(queue)))
     values = await pipe.execute()
     depths = []
     for i, queue in enumerate(queues):

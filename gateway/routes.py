@@ -15,7 +15,7 @@ from base import canonical
 from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
-from gateway.queue import Intake, content_key, fingerprint, idempotency_key
+from gateway.queue import content_key, fingerprint, idempotency_key
 from pipeline import callbacks
 from pipeline.store import dashboard, leads, ops, read
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
@@ -23,6 +23,7 @@ from schemas.callbacks import UnsafeUrl, parse_target
 from schemas.webhooks import PersonProfileIngest
 from workers import callbacks as hooks
 from workers import stages
+from workers.transport import Intake
 
 router = APIRouter()
 

@@ -22,7 +22,6 @@ from redis.exceptions import RedisError
 
 from gateway.deps import AdminDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
-from gateway.queue import Enqueuer
 from gateway.routes import QUEUED_TTL_S, Force, IdempotencyKey, accept
 from schemas.api import JobAccepted
 from schemas.reference_api import (
@@ -35,6 +34,7 @@ from schemas.reference_api import (
     TickerItem,
 )
 from workers import lookups
+from workers.transport import Enqueuer
 
 router = APIRouter(tags=["reference"])
 log = logging.getLogger("hq.gateway")

@@ -21,9 +21,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import autopipe, deps, errors, params
+from gateway import deps, errors, params
 from gateway.auth import Authenticator, Principal, presented_key
 from gateway.errors import ApiError
+from workers import autopipe
 
 log = logging.getLogger("hq.gateway")
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
-from uuid import uuid4
 
 import dramatiq
 import redis
@@ -34,23 +31,15 @@ from pipeline import store
 from schemas.settings import Settings, get_settings
 from workers import callbacks, encoder, observe
 from workers.middleware import Tracking
-from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, WakingConsumer, skip_list
+from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, skip_list
 from workers.retry_policy import GuardedRetries
+from workers.transport import HqRedisBroker
 
 #: A stage that runs longer than this is interrupted and retried.
 STAGE_TIME_LIMIT_MS = 120_000
 
 #: Lookup results live this long in Redis; the gateway reads them within its wait.
 RESULT_TTL_MS = 10 * 60 * 1000
-
-#: How long a broker command keeps retrying while Redis is unreachable (a restart, a
-#: failover) before it raises. Dramatiq drops a consumer's in-memory delayed messages on
-#: the first connection error, so riding out short outages here keeps them.
-REDIS_PATIENCE_MS = 30_000
-
-#: The dispatch command that only runs maintenance (dispatch.lua maintains before it looks at
-#: the command, and ignores a command it does not know).
-MAINTAIN = "maintain"
 
 log = logging.getLogger("hq.workers")
 
@@ -95,96 +84,6 @@ def async_redis_client(settings: Settings, *, max_connections: int | None = None
     import fakeredis
 
     return fakeredis.FakeAsyncRedis(server=embedded_server())
-
-
-class HqRedisBroker(RedisBroker):
-    """RedisBroker that polls fast, rides out Redis outages and can run maintenance on demand.
-
-    - Idle consumers poll at most every `polls.for_queue(queue)` ms. Dramatiq's Redis
-      consumer backs off exponentially up to the worker timeout (1 s by default, not
-      settable from `dramatiq workers`) when a queue is empty, which adds up to a second per
-      stage to a quiet chain and ruins lookup latency; delay queues keep a slow poll.
-    - Every broker command retries for up to `patience_ms` while Redis is unreachable, and
-      after such an outage the worker takes a new id (`new_identity`).
-    - `maintain()` requeues the messages of workers whose heartbeat is older than the
-      heartbeat timeout, for every queue, now (dramatiq only does so on a random sample of
-      commands, and only for the queue each command touches).
-    """
-
-    def __init__(
-        self,
-        *,
-        poll_ms: int | PollIntervals,
-        patience_ms: int = REDIS_PATIENCE_MS,
-        **options: Any,
-    ):
-        super().__init__(**options)
-        self.polls = (
-            poll_ms if isinstance(poll_ms, PollIntervals) else PollIntervals(poll_ms, poll_ms)
-        )
-        self.patience_ms = patience_ms
-        self._identity_lock = threading.Lock()
-        self._identity_since = 0.0
-
-    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
-        poll_ms = min(timeout, self.polls.for_queue(queue_name))
-        if self.polls.blocks(queue_name):
-            return WakingConsumer(self, queue_name, prefetch, busy_ms=poll_ms)
-        return super().consume(queue_name, prefetch, poll_ms)
-
-    def maintain(self) -> None:
-        """One maintenance pass over every declared queue and delay queue (also a heartbeat)."""
-        for queue_name in sorted(self.queues | self.delay_queues):
-            self.do_maintain(queue_name)
-
-    def _should_do_maintenance(self, command: str) -> int:
-        if command == MAINTAIN:
-            return 1
-        return int(super()._should_do_maintenance(command))
-
-    def _dispatch(self, command: str) -> Callable[..., Any]:
-        dispatch = super()._dispatch(command)
-
-        def patient(queue_name: str, *args: Any) -> Any:
-            deadline = time.monotonic() + self.patience_ms / 1000
-            pause, failed_at = 0.1, None
-            while True:
-                try:
-                    result = dispatch(queue_name, *args)
-                except (redis.ConnectionError, redis.TimeoutError) as err:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise
-                    log.warning(
-                        "redis unreachable (%s on %s), retrying: %s", command, queue_name, err
-                    )
-                    failed_at = failed_at or time.monotonic()
-                    time.sleep(min(pause, left))
-                    pause = min(pause * 2, 2.0)
-                    continue
-                if failed_at is not None:
-                    self.new_identity(unless_since=failed_at)
-                return result
-
-        return patient
-
-    def new_identity(self, *, unless_since: float = 0.0) -> None:
-        """Carry on as a new worker id after losing Redis, so nothing stays stranded.
-
-        A command cut off by the outage may have run without its reply arriving (a fetch
-        whose messages now sit in this worker's ack set, unknown to it), and dramatiq drops a
-        consumer's delayed messages on a connection error. Once the old id's heartbeat is
-        older than the timeout, maintenance returns everything it held to the queues; the
-        messages that were in flight then run twice, which idempotent stages make harmless.
-        Threads that saw the same outage change the id once: not again if it changed after
-        `unless_since` (a monotonic time).
-        """
-        with self._identity_lock:
-            if self._identity_since > unless_since:
-                return
-            old, self.broker_id = self.broker_id, str(uuid4())
-            self._identity_since = time.monotonic()
-        log.warning("redis came back: worker %s continues as %s", old, self.broker_id)
 
 
 class Maintenance(Middleware):
@@ -292,15 +191,6 @@ def setup_broker(settings: Settings | None = None, *, client: Any = None) -> Red
 
 def _has_global_broker() -> bool:
     return dramatiq.broker.global_broker is not None
-
-
-def result_backend(broker: dramatiq.Broker) -> RedisBackend:
-    """The Results middleware's backend, for callers that wait on a lookup."""
-    for middleware in broker.middleware:
-        if isinstance(middleware, Results):
-            backend: RedisBackend = middleware.backend
-            return backend
-    raise LookupError("the broker has no Results middleware")
 
 
 @lru_cache

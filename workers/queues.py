@@ -10,23 +10,15 @@ at all when idle: its consumer blocks in Redis until a message id arrives (`Waki
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import dramatiq
-import redis
-from dramatiq.brokers.redis import _RedisConsumer
 from dramatiq.common import q_name
-from dramatiq.errors import ConnectionClosed
 from dramatiq.middleware import Middleware
 
 #: The queue both lookup actors share (`workers.lookups`); the gateway waits on its results.
 LOOKUP_QUEUE = "lookups"
-
-#: Longest a `WakingConsumer` blocks in Redis before it fetches again (and notices shutdown).
-BLOCK_MS = 1000
 
 log = logging.getLogger("hq.workers")
 
@@ -57,39 +49,6 @@ class PollIntervals:
         if q_name(queue_name) != queue_name:
             return self.delay_ms
         return self.queue_ms.get(queue_name, self.stage_ms)
-
-
-class WakingConsumer(_RedisConsumer):
-    """A Redis consumer that waits for work in Redis rather than sleeping between polls.
-
-    On an empty queue it runs `BLMOVE queue queue LEFT LEFT`, which moves the list's first
-    message id onto itself (the list is unchanged) as soon as there is one, so it wakes
-    within a round trip of an enqueue and costs nothing while idle. A message enqueued
-    between the fetch and the BLMOVE finds the list non-empty, so no wake-up is lost.
-    """
-
-    def __init__(self, broker: Any, queue_name: str, prefetch: int, *, busy_ms: int) -> None:
-        super().__init__(broker, queue_name, prefetch, 0)  # 0: the base class never sleeps
-        self.busy_ms = busy_ms
-        self.key = f"{broker.namespace}:{queue_name}"
-
-    def __next__(self) -> Any:
-        message = super().__next__()
-        if message is None:
-            self._wait()
-        return message
-
-    def _wait(self) -> None:
-        if self.outstanding_message_count >= self.prefetch:  # busy: the list is not ours yet
-            time.sleep(self.busy_ms / 1000)
-            return
-        started = time.monotonic()
-        try:
-            woken = self.broker.client.blmove(self.key, self.key, BLOCK_MS / 1000, "LEFT", "LEFT")
-        except redis.ConnectionError as err:
-            raise ConnectionClosed(err) from None
-        if woken is None and time.monotonic() - started < self.busy_ms / 1000:
-            time.sleep(self.busy_ms / 1000)  # a server that does not block: poll, never spin
 
 
 def skip_list(text: str) -> frozenset[str]:

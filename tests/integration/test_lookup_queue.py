@@ -11,8 +11,8 @@ import dramatiq
 import pytest
 import redis
 
-from workers.broker import HqRedisBroker
-from workers.queues import BLOCK_MS, LOOKUP_QUEUE, PollIntervals, WakingConsumer
+from workers.queues import LOOKUP_QUEUE, PollIntervals
+from workers.transport import BLOCK_MS, HqRedisBroker, WakingConsumer
 
 pytestmark = pytest.mark.integration
 

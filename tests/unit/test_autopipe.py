@@ -9,7 +9,7 @@ import fakeredis
 import pytest
 from redis.exceptions import ConnectionError, ResponseError
 
-from gateway import autopipe
+from workers import autopipe
 
 #: Echoes its argument, or fails with a Redis error when asked to.
 ECHO = """

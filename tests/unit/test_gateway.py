@@ -199,8 +199,8 @@ def test_zero_window_writes_no_dedup_key(
 
 
 def test_messages_are_the_ones_actor_send_would_build(client: TestClient) -> None:
-    from gateway.queue import _message
     from workers import stages
+    from workers.transport import _message
 
     ours = _message(stages.store_raw, {"job_id": "j", "body": {"a": 1}}).asdict()
     theirs = stages.store_raw.message_with_options(kwargs={"job_id": "j", "body": {"a": 1}})

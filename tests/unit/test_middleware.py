@@ -18,8 +18,8 @@ from dramatiq.middleware import Retries
 from sqlalchemy import exc as sa_exc
 
 from pipeline.errors import TransientError, UnknownShapeError
-from workers.broker import HqRedisBroker
 from workers.retry_policy import NEXT_ATTEMPT_OPTION, GuardedRetries, backoff_ms, classify
+from workers.transport import HqRedisBroker
 
 
 def _db_error(cls: type[sa_exc.DBAPIError], orig: Exception) -> sa_exc.DBAPIError:

@@ -11,8 +11,9 @@ from dramatiq.brokers.stub import StubBroker
 
 from schemas.settings import Settings
 from workers import lookups
-from workers.broker import HqRedisBroker, poll_intervals
-from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, WakingConsumer, skip_list
+from workers.broker import poll_intervals
+from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, skip_list
+from workers.transport import HqRedisBroker, WakingConsumer
 
 POLLS = PollIntervals(stage_ms=50, delay_ms=1000, queue_ms={LOOKUP_QUEUE: 3})
 
