@@ -107,7 +107,10 @@ def identifiers(company: CompanyFacts) -> list[tuple[str, str]]:
 
 #: Companies each (kind, value) identifier names, through aliases or the company row itself;
 #: `m.i` numbers the company a pair belongs to, `m.ord` the pair's rank in resolution order.
-_HITS = """
+#: `_MATCH` locks the companies it finds (a workflow payload may merge them); `_LOOK`, for
+#: the employers in person profiles, does not: their rows are shared and hot.
+_MATCH = text(
+    """
     SELECT m.i, m.ord, m.kind, m.value, c.id, c.company_key, c.domain, c.linkedin_url,
            hit.via_alias
     FROM jsonb_to_recordset(CAST(:pairs AS jsonb))
@@ -124,11 +127,38 @@ _HITS = """
         SELECT k.id, false FROM core.companies k
         WHERE m.kind = 'key' AND k.company_key = m.value
     ) AS hit ON true
-    JOIN core.companies c ON c.id = hit.id
+    JOIN LATERAL (  -- by primary key, one row per hit (LIMIT keeps it a nested loop)
+        SELECT c.id, c.company_key, c.domain, c.linkedin_url FROM core.companies c
+        WHERE c.id = hit.id LIMIT 1 FOR UPDATE
+    ) AS c ON true
     ORDER BY m.i, m.ord, c.id
 """
-_MATCH = text(_HITS + " FOR UPDATE OF c")
-_LOOK = text(_HITS)
+)
+_LOOK = text(
+    """
+    SELECT m.i, m.ord, m.kind, m.value, c.id, c.company_key, c.domain, c.linkedin_url,
+           hit.via_alias
+    FROM jsonb_to_recordset(CAST(:pairs AS jsonb))
+        AS m(i int, ord int, kind text, value text)
+    JOIN LATERAL (
+        SELECT a.company_id AS id, true AS via_alias FROM core.company_aliases a
+        WHERE a.kind = m.kind AND a.value = m.value
+        UNION ALL
+        SELECT k.id, false FROM core.companies k WHERE m.kind = 'domain' AND k.domain = m.value
+        UNION ALL
+        SELECT k.id, false FROM core.companies k
+        WHERE m.kind = 'linkedin' AND k.linkedin_url = m.value
+        UNION ALL
+        SELECT k.id, false FROM core.companies k
+        WHERE m.kind = 'key' AND k.company_key = m.value
+    ) AS hit ON true
+    JOIN LATERAL (  -- by primary key, one row per hit (LIMIT keeps it a nested loop)
+        SELECT c.id, c.company_key, c.domain, c.linkedin_url FROM core.companies c
+        WHERE c.id = hit.id LIMIT 1
+    ) AS c ON true
+    ORDER BY m.i, m.ord, c.id
+"""
+)
 
 
 def _matches(conn: Connection, company: CompanyFacts) -> list[Any]:

@@ -307,3 +307,39 @@ def test_a_conflicting_find_companies_linkedin_url_is_flagged_not_applied(
             )
         ).scalar_one()
     assert flags == ["linkedin_url_conflict"]
+
+
+POISON_FACTS = """
+CREATE FUNCTION core.hq_test_poison() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'poisoned facts for a test'; END $$;
+CREATE TRIGGER hq_test_poison BEFORE INSERT ON core.company_facts
+FOR EACH ROW EXECUTE FUNCTION core.hq_test_poison();
+"""
+CURE_FACTS = (
+    "DROP TRIGGER hq_test_poison ON core.company_facts; DROP FUNCTION core.hq_test_poison();"
+)
+
+
+def test_a_failing_sync_dead_letters_keeps_raw_and_replays(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text(POISON_FACTS))
+    body = load_fixture("workflows/clay-company-firmographics_1.json")
+    response = client.post(FIRMOGRAPHICS, json=body)
+    job_id = response.json()["job_id"]
+    dead = wait_job(client, job_id)
+    assert (dead["status"], dead["stage"]) == ("dead", "sync_workflow")
+    with engine.connect() as conn:
+        assert conn.execute(select(t.workflow_payloads.c.raw_payload)).scalar_one() == body
+    letters = client.get("/dead-letters", params={"stage": "sync_workflow"}).json()
+    assert letters["items"][0]["workflow_slug"] == "clay-company-firmographics"
+    with engine.begin() as conn:
+        conn.execute(text(CURE_FACTS))
+    replayed = client.post(f"/dead-letters/{letters['items'][0]['id']}/replay")
+    assert replayed.status_code in (200, 202), replayed.text
+    final = wait_job(client, job_id, until=("succeeded",))
+    assert final["result"]["extracted"] is True
+    assert _company(client, "example.com")["industry"] == "Software"
