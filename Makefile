@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml requirements.lock
 	@echo "setting up $(VENV) (Python $$($(PY) -c 'import platform; print(platform.python_version())'); first time ~1-2 min) …"
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --progress-bar off -c requirements.lock -e '.[dev,embedded]'
+	@# PYTHONWARNINGS: setuptools' boxed notice about editable installs is all it would add
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --progress-bar off -c requirements.lock -e '.[dev,embedded]'
 	touch $(STAMP)
 	@echo "$(VENV) is ready; \`source $(VENV)/bin/activate\` puts hq-ingest on PATH"
 

@@ -177,13 +177,23 @@ def forget_run(data_dir: Path) -> None:
 
 def running(data_dir: Path) -> dict[str, Any] | None:
     """The record of a `serve` still running on this data dir, if any."""
-    import psutil
 
     try:
         run: dict[str, Any] = json.loads((data_dir / RUN_FILE).read_text())
     except (OSError, ValueError):
         return None
-    return run if psutil.pid_exists(int(run.get("pid", 0))) else None
+    return run if _serving(int(run.get("pid", 0))) else None
+
+
+def _serving(pid: int) -> bool:
+    """Whether `pid` is a live `hq-ingest serve` (not a zombie, not a reused pid)."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and "serve" in process.cmdline()
+    except psutil.Error:
+        return False
 
 
 def stop_leftovers(data_dir: Path) -> None:
@@ -194,7 +204,7 @@ def stop_leftovers(data_dir: Path) -> None:
         run = json.loads((data_dir / RUN_FILE).read_text())
     except (OSError, ValueError):
         return
-    if psutil.pid_exists(int(run.get("pid", 0))):
+    if _serving(int(run.get("pid", 0))):
         raise RuntimeError(f"hq-ingest serve (pid {run['pid']}) already runs on {data_dir}")
     left = []
     for pid in run.get("children", []):
