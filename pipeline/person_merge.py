@@ -22,6 +22,8 @@ from schemas.records import ExperienceRecord, PartialDate
 
 #: Rank of each e-mail status (lower is better); `invalid` is never chosen.
 EMAIL_RANK = {"valid": 0, "catch_all": 1, "risky": 1, "unknown": 2}
+#: Tie-break between e-mail providers when status and recency are equal (lower wins).
+PROVIDER_PRIORITY = {"anymailfinder": 1, "leadmagic": 2, "icypeas": 3}
 
 
 @dataclass(frozen=True)

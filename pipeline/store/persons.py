@@ -482,11 +482,14 @@ def refresh(conn: Connection, *, person_id: int) -> dict[str, Any]:
 
 
 def email_results(conn: Connection, *, person_id: int) -> list[EmailResult]:
+    """The person's e-mail results, each ranked by its provider's priority."""
     emails = t.person_emails
     rows = conn.execute(select(emails).where(emails.c.person_id == person_id)).all()
-    ranks = priorities(conn, (r.source for r in rows))
+    rank = person_merge.PROVIDER_PRIORITY
     return [
-        EmailResult(r.email, r.provider, r.status, r.source, r.observed_at, ranks[r.source])
+        EmailResult(
+            r.email, r.provider, r.status, r.source, r.observed_at, rank.get(r.provider, 100)
+        )
         for r in rows
     ]
 

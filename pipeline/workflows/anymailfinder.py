@@ -79,7 +79,7 @@ DEFINITION = Definition(
     natural_key=e.person_key,
     extract=e.extractor(read),
     feeds=("emails", "best_email"),
-    priority=1,
+    priority=e.NAME_PRIORITY,
     provider=PROVIDER,
     platform="clay",
 )

@@ -21,6 +21,10 @@ from pipeline.workflows import values as v
 from pipeline.workflows.bodies import Slugged
 from pipeline.workflows.people_facts import EmailFact, EmailStatus
 
+#: Coalesce priority of the names in an e-mail finder's envelope: after every people source
+#: (person profile 1, find people 2, SalesNav 3), so they only name a person nobody else has.
+NAME_PRIORITY = 5
+
 
 class EmailFinderBody(Slugged):
     """The envelope every e-mail finder table posts (the payload field is the provider's)."""

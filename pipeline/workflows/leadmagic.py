@@ -85,7 +85,7 @@ DEFINITION = Definition(
     natural_key=e.person_key,
     extract=e.extractor(read),
     feeds=("emails", "best_email"),
-    priority=2,
+    priority=e.NAME_PRIORITY,
     provider=PROVIDER,
     platform="clay",
 )

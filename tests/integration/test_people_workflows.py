@@ -173,18 +173,17 @@ def test_email_not_found_or_without_a_person_is_kept_raw(
     assert empty.status_code == 422
 
 
-def test_email_for_a_person_found_later_by_find_people(
+def test_email_finder_names_rank_after_find_people(
     client: TestClient, worker: dramatiq.Worker
 ) -> None:
     body = copy.deepcopy(load_fixture("workflows/clay-find-people_1.json"))
     leadmagic = load_fixture("workflows/leadmagic-email_2.json")
-    _run(
-        client,
-        LEADMAGIC,
-        _email_body(LEADMAGIC, leadmagic, person_linkedin_url=body["linkedin_url"]),
-    )
+    url = body["linkedin_url"]
     _run(client, FIND_PEOPLE, body)
-    person = _person(client, body["linkedin_url"])
+    # A later e-mail body spells the name otherwise: find people (priority 2) still wins.
+    _run(client, LEADMAGIC, _email_body(LEADMAGIC, leadmagic, person_linkedin_url=url))
+    person = _person(client, url)
     assert person["email"] == "jane_doe@example.com"
-    assert person["job_title"]["latest_title"] == "VP of Engineering"
+    assert person["full_name"] == "John Doe"
     assert person["provenance"]["full_name"]["source"] == "clay-find-people"
+    assert person["job_title"]["latest_title"] == "VP of Engineering"
