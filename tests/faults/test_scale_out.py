@@ -28,7 +28,7 @@ from tests.faults.harness import FaultRun, WorkerProcess, profiles
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(600)]
 
 #: Profiles per batch: enough that boot and the last stragglers are a small part of it.
-BATCH = 240
+BATCH = 150
 
 #: With cores to spare, two hosts move at least this many times what one moves (ideal: 2).
 MIN_SPEEDUP = 1.5
