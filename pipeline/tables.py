@@ -62,6 +62,8 @@ person_payloads = Table(
     Column("workflow_slug", Text, nullable=False),
     Column("raw_payload", JSONB, nullable=False),
     _now("received_at"),
+    # The dashboard finds a person's jobs by it (`pipeline.store.subjects`).
+    Index("ix_person_payloads_linkedin_url", "linkedin_url"),
     schema="raw",
 )
 
@@ -79,6 +81,7 @@ workflow_payloads = Table(
     Column("flags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     _now("received_at"),
     Index("ix_workflow_payloads_slug_received", "workflow_slug", "received_at"),
+    Index("ix_workflow_payloads_natural_key", "natural_key"),
     schema="raw",
 )
 
@@ -90,6 +93,7 @@ client_lead_payloads = Table(
     Column("client_domain", Text),
     Column("raw_payload", JSONB, nullable=False),
     _now("received_at"),
+    Index("ix_client_lead_payloads_client_domain", "client_domain"),
     schema="raw",
 )
 
@@ -146,6 +150,7 @@ person_experience = Table(
     Column("title_sub_role", Text),
     PrimaryKeyConstraint("linkedin_url", "position"),
     Index("ix_person_experience_title_lower", text("lower(title)")),
+    Index("ix_person_experience_company_domain", "company_domain"),
     schema="extracted",
 )
 
@@ -578,6 +583,8 @@ leads = Table(
         text("coalesce(submitted_at, created_at) DESC"),
         text("id DESC"),
     ),
+    Index("ix_leads_linkedin_url", "linkedin_url"),
+    Index("ix_leads_company_domain", "company_domain"),
     schema="client",
 )
 

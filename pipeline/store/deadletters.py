@@ -85,31 +85,34 @@ def groups(conn: Connection, *, where: DeadLetterFilter, limit: int) -> list[dic
     """Matching letters by cause (`error_group`), largest group first.
 
     Each row: the group's workflow, stage, error class and normalised message, its count,
-    first and last `dead_at`, and the job and error of its newest letter.
+    first and last `dead_at`, and the job and error of its newest letter. The group id is a
+    hash of workflow, stage, class and message, so grouping on it alone is enough; the names
+    are read from the newest letter.
     """
     c = _letters.c
-    newest = func.max(c.id).label("newest_id")
     summary = (
         select(
             c.error_group.label("group"),
-            c.workflow_slug,
-            c.stage,
-            c.error_class,
-            c.error_pattern.label("message"),
             func.count().label("count"),
             func.min(c.dead_at).label("first_seen"),
             func.max(c.dead_at).label("last_seen"),
-            newest,
+            func.max(c.id).label("newest_id"),
         )
         .where(*_conditions(where))
-        .group_by(c.error_group, c.workflow_slug, c.stage, c.error_class, c.error_pattern)
+        .group_by(c.error_group)
         .order_by(func.count().desc(), func.max(c.dead_at).desc())
         .limit(limit)
         .subquery()
     )
     sample = _letters.alias("sample")
     stmt = select(
-        summary, sample.c.job_id.label("sample_job_id"), sample.c.error.label("sample_error")
+        summary,
+        sample.c.workflow_slug,
+        sample.c.stage,
+        func.coalesce(sample.c.error_class, "").label("error_class"),
+        func.coalesce(sample.c.error_pattern, sample.c.error).label("message"),
+        sample.c.job_id.label("sample_job_id"),
+        sample.c.error.label("sample_error"),
     ).where(sample.c.id == summary.c.newest_id)
     rows = [dict(row) for row in conn.execute(stmt).mappings()]
     return sorted(rows, key=lambda r: (-r["count"], -r["last_seen"].timestamp()))

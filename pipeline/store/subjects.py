@@ -17,6 +17,9 @@ from schemas.ops_api import SubjectFilter
 #: Written as the index `ix_jobs_result_linkedin_url` is, so the planner can use it.
 RESULT_LINKEDIN_URL = t.jobs.c.result.op("->>")(literal_column("'linkedin_url'"))
 
+#: Columns of a raw table or lead that name the person a payload is about.
+PERSON_COLUMNS = ("linkedin_url", "natural_key")
+
 #: Columns of a raw table that name the company a payload is about.
 COMPANY_COLUMNS = ("company_domain", "domain", "natural_key")
 
@@ -60,7 +63,7 @@ def _person_jobs(url: str) -> list[Select[tuple[str]]]:
     jobs = t.jobs
     return [
         select(jobs.c.job_id).where(RESULT_LINKEDIN_URL == url),
-        *_by_columns(("linkedin_url",), url),
+        *_by_columns(PERSON_COLUMNS, url),
     ]
 
 
