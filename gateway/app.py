@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from gateway import (
     console,
     console_records,
     dashboard,
+    deps,
     errors,
     metrics,
     routes,
@@ -25,6 +26,7 @@ from gateway import (
 )
 from gateway.auth import Authenticator
 from gateway.deps import Services
+from gateway.sessions import Sessions
 from pipeline import store
 from schemas.settings import Settings, get_settings
 from workers import broker as worker_broker
@@ -62,6 +64,7 @@ def build_services(settings: Settings) -> Services:
         engine=engine,
         enqueuer=enqueuer,
         auth=Authenticator(admin_key=admin, engine=engine),
+        sessions=Sessions(engine=engine, admin_key=admin),
         redis=client,
     )
 
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     security.install(app)
     app.add_middleware(metrics.AcceptedCounter)
+    app.include_router(routes.health)
     for module in (
         routes,
         routes_ops,
@@ -91,10 +95,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_read,
         routes_signals,
         routes_workflows,
+        metrics,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors.GUARDED)
     app.include_router(dashboard.router)
-    app.include_router(console.router)
-    app.include_router(console_records.router)
-    app.include_router(metrics.router)
+    # Dashboard pages take a sign-in session (`deps.ViewerDep`: None without one), never a key.
+    for dashboard_router in (console.router, console_records.router):
+        app.include_router(dashboard_router, dependencies=[Depends(deps.get_viewer)])
+    security.check_scopes(app)
     return app

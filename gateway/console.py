@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from gateway import dashboard
-from gateway.deps import Services, ServicesDep
+from gateway.deps import Services, ServicesDep, get_viewer
 from gateway.routes_ops import group_filter
 from pipeline import callbacks, diagnose
 from pipeline.store import console, deadletters, ops
@@ -60,7 +60,7 @@ async def page(
     nav: str = "",
 ) -> Response:
     """A console page for a signed-in admin (else the login form); 404 when `read` is None."""
-    if await dashboard._viewer(request, services) is None:
+    if await get_viewer(request, services) is None:
         return dashboard.render("login.html", status_code=401, error=None)
 
     def run() -> dict[str, Any] | None:
@@ -197,7 +197,7 @@ def _body(job: dict[str, Any], raw: dict[str, Any] | None) -> dict[str, Any]:
 @router.get("/jobs/{job_id}/raw")
 async def job_raw(request: Request, services: ServicesDep, job_id: str) -> Response:
     """The body a job received, exactly as stored (JSON, as a download)."""
-    if await dashboard._viewer(request, services) is None:
+    if await get_viewer(request, services) is None:
         return dashboard.render("login.html", status_code=401, error=None)
     key = _job_key(job_id)
 

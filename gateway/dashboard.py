@@ -1,10 +1,11 @@
 """`/dashboard`: what is flowing, what failed and why, for an operator with an admin key.
 
-Server-rendered (Jinja2, autoescaped) with one small script for the replay buttons. Logging
-in posts the key once; it comes back as an HttpOnly, SameSite=Strict cookie that only the
-dashboard's pages and its script's requests (marked with `deps.DASHBOARD_HEADER`) may
-authenticate with (see `gateway.deps.dashboard_key`). A replay button POSTs to
-`/dead-letters/{id}/replay`, the same endpoint scripts use.
+Server-rendered (Jinja2, autoescaped) with one small script for the replay buttons. Signing
+in posts an admin key once and opens a session (`gateway.sessions`): the cookie holds an
+opaque token, valid for the dashboard's pages and actions only (never for the API) until it
+expires, its user signs out or its key is revoked. A replay button POSTs to the dashboard's
+own action `/dashboard/dead-letters/{id}/replay`, which does what the API's
+`POST /dead-letters/{id}/replay` does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import jinja2
 import orjson
@@ -21,13 +22,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from gateway import metrics
+from gateway import metrics, routes_ops
 from gateway.auth import Principal
-from gateway.deps import DASHBOARD_COOKIE, Services, ServicesDep, dashboard_key
+from gateway.deps import (
+    DASHBOARD_PREFIX,
+    DashboardActionDep,
+    Services,
+    ServicesDep,
+    ViewerDep,
+    same_origin,
+)
 from gateway.errors import ApiError
+from gateway.routes_ops import LetterId
+from gateway.sessions import SESSION_COOKIE, SESSION_MAX_AGE_S
 from pipeline import callbacks
 from pipeline.store import dashboard, deadletters, ops
-from schemas.ops_api import DeadLetterFilter
+from schemas.ops_api import BulkReplayResult, DeadLetterFilter, ReplayOutcome, ReplayRequest
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
@@ -36,9 +46,6 @@ WINDOW = timedelta(hours=24)
 
 #: Window of the stage latencies.
 LATENCY_WINDOW = timedelta(hours=1)
-
-#: How long a login lasts.
-COOKIE_MAX_AGE_S = 12 * 3600
 
 #: Dead letters and recent jobs shown.
 LIST_LIMIT = 50
@@ -86,35 +93,14 @@ def _ago(value: datetime | None) -> str:
     return f"{max(seconds, 0)} s ago"
 
 
-async def _viewer(request: Request, services: Services) -> Principal | None:
-    """The admin behind the dashboard cookie, or None (no cookie, a bad or scoped key)."""
-    key = dashboard_key(request.scope)
-    if not key:
-        return None
-    try:
-        principal: Principal = await run_in_threadpool(services.auth.verify, key)
-    except ApiError as err:
-        if err.status == 401:
-            return None
-        raise
-    return principal if principal.is_admin else None
-
-
-def _same_origin(request: Request) -> None:
-    """Refuse a form post from another site (browsers send Origin with every POST)."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
-        raise ApiError(403, "cross-site form post refused")
-
-
 @router.get("", response_class=HTMLResponse)
 async def show(
-    request: Request,
     services: ServicesDep,
+    viewer: ViewerDep,
     job: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """The dashboard, one job's history with `?job=<id>`, or the login form."""
-    if await _viewer(request, services) is None:
+    """The dashboard, one job's history with `?job=<id>`, or the sign-in form."""
+    if viewer is None:
         return render("login.html", status_code=401, error=None)
     page = await run_in_threadpool(_read, services, job.strip() if job else None)
     try:
@@ -125,9 +111,9 @@ async def show(
 
 
 @router.post("/login")
-async def login(request: Request, services: ServicesDep) -> Response:
-    """Check the posted key and keep it in the dashboard cookie."""
-    _same_origin(request)
+async def login(request: Request, services: ServicesDep, _viewer: ViewerDep) -> Response:
+    """Check the posted admin key and open a session; the cookie holds its token only."""
+    same_origin(request)
     form = parse_qs((await request.body()).decode(errors="replace"))
     key = (form.get("key") or [""])[0].strip()
     try:
@@ -136,12 +122,13 @@ async def login(request: Request, services: ServicesDep) -> Response:
         return render("login.html", status_code=err.status, error=err.message)
     if not principal.is_admin:
         return render("login.html", status_code=403, error="the dashboard needs an admin key")
+    token = await run_in_threadpool(services.sessions.open, principal, key=key)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
-        DASHBOARD_COOKIE,
-        key,
-        max_age=COOKIE_MAX_AGE_S,
-        path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE_S,
+        path=DASHBOARD_PREFIX,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -150,12 +137,29 @@ async def login(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    """Forget the dashboard cookie."""
-    _same_origin(request)
+async def logout(request: Request, services: ServicesDep, _viewer: ViewerDep) -> Response:
+    """End the session (it is refused from now on, wherever its cookie went) and forget it."""
+    same_origin(request)
+    await run_in_threadpool(services.sessions.close, request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/dashboard", status_code=303)
-    response.delete_cookie(DASHBOARD_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(SESSION_COOKIE, path=DASHBOARD_PREFIX, httponly=True, samesite="strict")
     return response
+
+
+@router.post("/dead-letters/replay", response_model=BulkReplayResult)
+def replay_dead_letters(
+    request: ReplayRequest, services: ServicesDep, viewer: DashboardActionDep
+) -> BulkReplayResult:
+    """Replay group: what `POST /dead-letters/replay` does, for a signed-in admin."""
+    return routes_ops.replay_dead_letters(request, services, viewer)
+
+
+@router.post("/dead-letters/{letter_id}/replay", response_model=ReplayOutcome)
+def replay_dead_letter(
+    letter_id: LetterId, services: ServicesDep, viewer: DashboardActionDep
+) -> ReplayOutcome:
+    """The replay button: what `POST /dead-letters/{id}/replay` does, for a signed-in admin."""
+    return routes_ops.replay_dead_letter(letter_id, services, viewer)
 
 
 def _read(services: Services, job_id: str | None) -> dict[str, Any]:

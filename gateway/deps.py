@@ -1,14 +1,19 @@
 """The gateway's shared services and the `Annotated` dependencies handlers declare.
 
 Every request but the public probes is authenticated by `gateway.security.Guard` before it
-is routed; these dependencies hand the caller to the handler. Which callers a route admits:
+is routed (and before its body is read); these dependencies hand the caller to the handler
+and state who may call the route. Every API route declares exactly one of them, which
+`security.check_scopes` verifies when the app is built (so no route is open by omission):
 
-- `PrincipalDep`: the verified caller. `Guard` refuses a client-scoped key (403) on every
-  route that does not declare `ClientDep`, so a new route is admin-only unless it opts in.
-- `AdminDep`: the same, checked once more here (for routes that must never open up).
-- `ClientDep`: admin keys and keys scoped to one client_domain. Declaring it opts the route
-  in; the handler must then call `principal.require_client(domain)` (writes) or
-  `principal.client_scope(domain)` (reads) for the client_domain it touches.
+- `PrincipalDep` / `AdminDep`: admin keys only; a client-scoped key gets 403.
+- `ClientDep`: admin keys and keys scoped to one client_domain. The handler must then call
+  `principal.require_client(domain)` (writes) or `principal.client_scope(domain)` (reads)
+  for the client_domain it touches.
+- `ViewerDep` / `DashboardActionDep`: dashboard pages and actions, by sign-in session only
+  (`gateway.sessions`); no API key is accepted there, and a session is accepted nowhere else.
+
+The key dependencies are FastAPI security dependencies (`HTTPBearer`, `APIKeyHeader`), so
+the OpenAPI document states for each operation which keys it takes.
 
 Dependencies that do no blocking I/O are `async def`: FastAPI runs a plain `def` one in its
 thread pool, a hop that costs more than such a dependency's own work.
@@ -19,46 +24,43 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
-from starlette.routing import BaseRoute
-from starlette.types import Scope
 
 from gateway.auth import Authenticator, Principal, presented_key
 from gateway.errors import ApiError
+from gateway.sessions import SESSION_COOKIE, Sessions
 from schemas.settings import Settings
 from workers.transport import Enqueuer
 
-#: Where `Guard` leaves the verified caller in the request scope's state.
+#: Where `Guard` leaves the verified caller (an API key's) in the request scope's state.
 PRINCIPAL_STATE = "hq_principal"
-#: Set in the request state once `enforce_scope` let a client-scoped key through.
-SCOPE_APPROVED = "hq_scope_approved"
+#: Where `Guard` leaves the dashboard session's admin (None: no valid session).
+VIEWER_STATE = "hq_viewer"
 
-#: The dashboard's login cookie (HttpOnly, SameSite=Strict); it holds an admin key.
-DASHBOARD_COOKIE = "hq_dashboard"
-#: Header the dashboard's script sends; only such requests may authenticate by the cookie.
-DASHBOARD_HEADER = "x-hq-dashboard"
-#: Dashboard pages: public to `Guard`, they check the cookie themselves (else: a login form).
-DASHBOARD_PATHS = frozenset({"/dashboard", "/dashboard/login", "/dashboard/logout"})
+#: Every path under it is the dashboard's: sessions only, never API keys.
+DASHBOARD_PREFIX = "/dashboard"
+#: The dashboard actions a caller without a (live) session may post to.
+LOGIN_PATH = "/dashboard/login"
+LOGOUT_PATH = "/dashboard/logout"
+
+#: How the OpenAPI document names the two ways to send a key.
+BEARER = HTTPBearer(
+    scheme_name="bearer", description="Authorization: Bearer <key>", auto_error=False
+)
+API_KEY = APIKeyHeader(
+    name="X-API-Key", scheme_name="apiKey", description="X-API-Key: <key>", auto_error=False
+)
 
 
-def is_dashboard_page(path: str) -> bool:
-    """`/dashboard` and the console's pages under it (each checks the cookie itself)."""
-    return path in DASHBOARD_PATHS or path.startswith("/dashboard/")
-
-
-def dashboard_key(scope: Scope) -> str | None:
-    """The key in the dashboard cookie, for the dashboard's own requests only."""
-    headers = Headers(scope=scope)
-    if not is_dashboard_page(scope["path"]) and not headers.get(DASHBOARD_HEADER):
-        return None
-    return cookie_parser(headers.get("cookie", "")).get(DASHBOARD_COOKIE) or None
+def is_dashboard_path(path: str) -> bool:
+    """Whether `path` is one of the dashboard's pages or actions."""
+    return path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/")
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Services:
     engine: Engine
     enqueuer: Enqueuer
     auth: Authenticator
+    sessions: Sessions
     redis: Any
 
 
@@ -80,14 +83,21 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_principal(request: Request, services: ServicesDep) -> Principal:
-    """The caller `Guard` verified; verified here only for an app built without it."""
+async def get_caller(
+    request: Request,
+    services: ServicesDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+    _api_key: Annotated[str | None, Security(API_KEY)],
+) -> Principal:
+    """The caller `Guard` verified (the security parameters document the key schemes).
+
+    Verified here only for an app built without `Guard`.
+    """
     principal = request.scope.get("state", {}).get(PRINCIPAL_STATE)
     if isinstance(principal, Principal):
         return principal
     headers = request.headers
     key = presented_key(headers.get("authorization"), headers.get("x-api-key"))
-    key = key or dashboard_key(request.scope)
     known = services.auth.verify_known(key)
     if known is not None:
         return known
@@ -95,53 +105,74 @@ async def get_principal(request: Request, services: ServicesDep) -> Principal:
     return verified
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+CallerDep = Annotated[Principal, Depends(get_caller)]
 
 
-async def get_admin(principal: PrincipalDep) -> Principal:
+async def get_admin(caller: CallerDep) -> Principal:
     """An admin caller; 403 for a client-scoped key."""
-    principal.require_admin()
-    return principal
+    if not caller.is_admin:
+        raise ApiError(
+            403,
+            f"this key is scoped to client_domain {caller.client_domain}; "
+            "this endpoint needs an admin key",
+        )
+    return caller
 
 
+#: The caller of an admin-only route (the default: any route that does not say otherwise).
 AdminDep = Annotated[Principal, Depends(get_admin)]
+PrincipalDep = AdminDep
 
 
-async def get_client(principal: PrincipalDep) -> Principal:
+async def get_client(caller: CallerDep) -> Principal:
     """A caller of a client-scoped route: an admin, or a key scoped to one client_domain."""
-    return principal
+    return caller
 
 
 ClientDep = Annotated[Principal, Depends(get_client)]
 
 
-def is_client_route(route: BaseRoute) -> bool:
-    """Whether `route` declares `ClientDep`, and so lets client-scoped keys in."""
-    return isinstance(route, APIRoute) and _depends_on(route.dependant, get_client)
+async def get_viewer(request: Request, services: ServicesDep) -> Principal | None:
+    """The admin signed in to the dashboard, or None (no, an expired or a revoked session)."""
+    state = request.scope.get("state", {})
+    if VIEWER_STATE in state:
+        viewer: Principal | None = state[VIEWER_STATE]
+        return viewer
+    token = cookie_parser(request.headers.get("cookie", "")).get(SESSION_COOKIE)
+    return await run_in_threadpool(services.sessions.find, token) if token else None
 
 
-async def enforce_scope(request: Request) -> None:
-    """Refuse a client-scoped key on a route that does not declare `ClientDep` (403).
+ViewerDep = Annotated[Principal | None, Depends(get_viewer)]
 
-    `gateway.security.install` makes this a dependency of every route; it runs after
-    routing, so it sees the route, and before any handler or body validation.
+
+async def get_dashboard_actor(request: Request, viewer: ViewerDep) -> Principal:
+    """The signed-in admin posting a dashboard action from the dashboard itself.
+
+    401 without a session; 403 for a post from another site (browsers send `Origin` with
+    every POST; the session cookie is SameSite=Strict as well).
     """
-    state = request.scope.setdefault("state", {})
-    principal = state.get(PRINCIPAL_STATE)
-    if not isinstance(principal, Principal) or principal.is_admin:
-        return
-    route = request.scope.get("route")
-    if route is None or not is_client_route(route):
-        raise ApiError(
-            403,
-            f"this key is scoped to client_domain {principal.client_domain}; "
-            "this endpoint needs an admin key",
-        )
-    state[SCOPE_APPROVED] = True
+    if viewer is None:
+        raise ApiError(401, "sign in to the dashboard first")
+    same_origin(request)
+    return viewer
 
 
-def _depends_on(dependant: Dependant, call: Any) -> bool:
-    return any(dep.call is call or _depends_on(dep, call) for dep in dependant.dependencies)
+DashboardActionDep = Annotated[Principal, Depends(get_dashboard_actor)]
+
+
+def same_origin(request: Request) -> None:
+    """Refuse a form or script post from another site."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
+        raise ApiError(403, "cross-site post refused")
+
+
+#: The dependencies that say who may call a route; `security.check_scopes` wants one each.
+SCOPES: dict[Any, str] = {
+    get_admin: "admin",
+    get_client: "client",
+    get_viewer: "dashboard",
+}
 
 
 def get_connection(services: ServicesDep) -> Iterator[Connection]:

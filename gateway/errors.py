@@ -187,74 +187,35 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-#: The error answers every authenticated operation may give, documented in OpenAPI.
-_GUARDED = {
-    "401": "No key, or an unknown or revoked key",
-    "403": "The key may not do this (a client-scoped key outside its client_domain)",
-    "404": "Nothing with that id or key",
-    "429": "This key's rate limit is used up; retry after `Retry-After` seconds",
-    "503": "PostgreSQL or Redis is unreachable; nothing was accepted, retry",
+def error_answer(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An error answer for `responses=`: the one error shape, with its own description."""
+    answer: dict[str, Any] = {"model": ErrorResponse, "description": description}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+#: The error answers any API operation may give (from `Guard`, `BodyLimit`, validation and
+#: the outages), for `include_router(..., responses=GUARDED)`. Declaring 422 here also keeps
+#: FastAPI from documenting its own `HTTPValidationError`, which this service never sends.
+GUARDED: dict[int | str, dict[str, Any]] = {
+    400: error_answer("The body could not be parsed"),
+    401: error_answer(
+        "No key, or an unknown or revoked key",
+        {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    ),
+    403: error_answer("The key may not do this (a client-scoped key outside its client_domain)"),
+    404: error_answer("Nothing with that id or key"),
+    413: error_answer("The body is larger than HQ_MAX_BODY_BYTES"),
+    422: error_answer("A field is invalid; `error.field` names it"),
+    429: error_answer(
+        "This key's rate limit is used up; retry after `Retry-After` seconds",
+        {
+            "Retry-After": {
+                "description": "Seconds until the key may call again",
+                "schema": {"type": "integer"},
+            }
+        },
+    ),
+    503: error_answer("PostgreSQL or Redis is unreachable; nothing was accepted, retry"),
 }
-#: More answers of operations that take input (a body or parameters).
-_WITH_INPUT = {"422": "A field is invalid; `error.field` names it"}
-_WITH_BODY = {
-    "400": "The body could not be parsed",
-    "413": "The body is larger than HQ_MAX_BODY_BYTES",
-}
-_HEADERS = {
-    "401": {"WWW-Authenticate": {"schema": {"type": "string"}}},
-    "429": {
-        "Retry-After": {
-            "description": "Seconds until the key may call again",
-            "schema": {"type": "integer"},
-        }
-    },
-}
-_SECURITY_SCHEMES = {
-    "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
-    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-}
-
-
-def document(schema: dict[str, Any], *, public: frozenset[str]) -> None:
-    """Add keys and the one error shape to an OpenAPI schema, for every non-public operation.
-
-    Replaces FastAPI's own 422 (`HTTPValidationError`, which this service never sends).
-    """
-    components = schema.setdefault("components", {})
-    models = components.setdefault("schemas", {})
-    error_schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
-    models.update(error_schema.pop("$defs", {}))
-    models["ErrorResponse"] = error_schema
-    components["securitySchemes"] = _SECURITY_SCHEMES
-    for path, operations in schema.get("paths", {}).items():
-        if path in public:
-            continue
-        for operation in operations.values():
-            _document_operation(operation)
-    if "#/components/schemas/HTTPValidationError" not in orjson.dumps(schema).decode():
-        models.pop("HTTPValidationError", None)
-        models.pop("ValidationError", None)
-
-
-def _document_operation(operation: dict[str, Any]) -> None:
-    """Declare the key schemes and the error answers of one operation."""
-    operation["security"] = [{name: []} for name in _SECURITY_SCHEMES]
-    answers = dict(_GUARDED)
-    responses = operation.setdefault("responses", {})
-    if operation.get("parameters") or operation.get("requestBody") or "422" in responses:
-        answers |= _WITH_INPUT
-    if operation.get("requestBody"):
-        answers |= _WITH_BODY
-    for status, description in answers.items():
-        documented = responses.get(status, {})
-        if status != "422" and "content" in documented:
-            continue  # the route documents its own answer for this status
-        responses[status] = {
-            "description": documented.get("description") or description,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
-            },
-        }
-        if status in _HEADERS:
-            responses[status]["headers"] = _HEADERS[status]

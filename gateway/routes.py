@@ -26,6 +26,8 @@ from workers import stages
 from workers.transport import Intake
 
 router = APIRouter()
+#: The public probes: no key, no scope (`security.HEALTH_PATHS`).
+health = APIRouter(tags=["health"])
 
 #: Error code of a reused `Idempotency-Key` with another body (as payment APIs answer it).
 IDEMPOTENCY_REUSED = "idempotency_key_reused"
@@ -241,13 +243,13 @@ def get_person(
     return person
 
 
-@router.get("/healthz", response_model=Health, tags=["health"])
+@health.get("/healthz", response_model=Health, tags=["health"])
 async def healthz() -> Health:
     """The process is up (no dependency checked)."""
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, tags=["health"])
+@health.get("/readyz", response_model=Health, tags=["health"])
 async def readyz(services: ServicesDep) -> Any:
     """PostgreSQL and Redis are reachable; 503 otherwise."""
     checks = {"database": "ok", "redis": "ok"}

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from base import canonical
 from gateway import params
 from gateway.deps import ClientDep, ConnectionDep, ServicesDep
-from gateway.errors import ApiError
+from gateway.errors import ApiError, error_answer
 from gateway.routes import Force, IdempotencyKey, accept
 from pipeline.store import leads
 from schemas.api import JobAccepted
@@ -27,7 +27,7 @@ from workers import leads as lead_actors
 router = APIRouter(tags=["leads"])
 
 _SCOPED: dict[int | str, dict[str, Any]] = {
-    403: {"description": "The key is scoped to another client_domain"}
+    403: error_answer("The key is scoped to another client_domain")
 }
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from base import canonical
 from gateway.deps import AdminDep, ConnectionDep, PrincipalDep, ServicesDep
-from gateway.errors import ApiError
+from gateway.errors import ApiError, error_answer
 from pipeline.store import read, reference
 from pipeline.workflows import registry as workflow_registry
 from schemas.read_api import (
@@ -81,7 +81,7 @@ def _described(row: dict[str, Any]) -> dict[str, Any]:
     tags=["registry"],
     responses={
         200: {"model": Workflow, "description": "The slug existed; the fields sent were updated"},
-        403: {"description": "The key is not an admin key"},
+        403: error_answer("The key is not an admin key"),
     },
 )
 def register_workflow(

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from gateway.deps import AdminDep, PrincipalDep, Services, ServicesDep
-from gateway.errors import ApiError
+from gateway.errors import ApiError, error_answer
 from gateway.routes import QUEUED_TTL_S, Force, IdempotencyKey, accept
 from schemas.api import JobAccepted
 from schemas.reference_api import (
@@ -43,7 +43,7 @@ log = logging.getLogger("hq.gateway")
 _LOOKUP_TIMEOUT: dict[int | str, dict[str, Any]] = {
     202: {"model": JobAccepted, "description": "Not answered within the wait; poll the job"}
 }
-_ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: {"description": "The key is not an admin key"}}
+_ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: error_answer("The key is not an admin key")}
 
 
 async def _lookup(

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.auth import Principal
 from gateway.deps import ClientDep, PrincipalDep, Services, ServicesDep
-from gateway.errors import ApiError
+from gateway.errors import ApiError, error_answer
 from gateway.routes import Force, IdempotencyKey, accept
 from pipeline.store import workflows as store
 from pipeline.workflows import Definition, Route, registry
@@ -31,7 +31,7 @@ from workers import workflows as actors
 router = APIRouter(tags=["workflows"])
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"description": "The body is not valid, or its workflow_slug is not an active one"},
+    422: error_answer("The body is not valid, or its workflow_slug is not an active one"),
 }
 
 

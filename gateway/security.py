@@ -1,35 +1,47 @@
 """The gateway's outer defences, as ASGI middleware in front of every route.
 
-`Guard` authenticates each request before routing (so a route cannot forget to) and
-applies the per-key rate limit shared by every gateway process through Redis; with
-`deps.enforce_scope` on every route it keeps client-scoped keys to the routes that declare
-`deps.ClientDep`. `BodyLimit` answers 413 for a body over `max_body_bytes` before any of it
-is parsed, counting bytes as they arrive. `install` puts both on an app and documents keys
-and error answers in its OpenAPI schema.
+`Guard` authenticates each request before routing and before its body is read (so a route
+cannot forget to, and a stranger's body is never parsed), and applies the per-key rate
+limit shared by every gateway process through Redis. API paths take API keys only;
+dashboard paths take the dashboard's sign-in session only. Which keys a route admits is
+its own declaration (`deps.AdminDep`, `deps.ClientDep`, `deps.ViewerDep`), and
+`check_scopes` refuses to build an app with a route that declares none. `BodyLimit`
+answers 413 for a body over `max_body_bytes` before any of it is parsed, counting bytes as
+they arrive. `install` puts both on an app.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import deps, errors, params
 from gateway.auth import Authenticator, Principal, presented_key
 from gateway.errors import ApiError
+from gateway.sessions import SESSION_COOKIE, Sessions
 from workers import autopipe
 
 log = logging.getLogger("hq.gateway")
 
 #: Paths anyone may call: liveness and readiness probes.
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
+
+#: Methods that change nothing: a dashboard page answers them without a session (sign-in form).
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+#: Dashboard posts that need no session: signing in, and out (of an expired session).
+OPEN = frozenset({deps.LOGIN_PATH, deps.LOGOUT_PATH})
 
 #: Generic cell rate algorithm over Redis time, so every gateway process shares one clock.
 #: KEYS[1] holds the key's theoretical arrival time in ms; ARGV: emission interval and burst
@@ -85,9 +97,9 @@ class RateLimiter:
 class Guard:
     """Authentication and the per-key rate limit for every path but the public ones.
 
-    Key scope is checked after routing by `deps.enforce_scope`, a dependency of every
-    route; as a backstop for what is not a FastAPI route (mounts, unknown paths), a success
-    answer to a client-scoped key that `enforce_scope` did not approve becomes a 403.
+    An API path needs an API key (401 without a valid one). A dashboard path needs no key
+    and takes none: its session, if valid, is left in the request state for the dashboard's
+    routes; a post to one without a session (but to sign in) is a 401 before its body is read.
     """
 
     def __init__(self, app: ASGIApp, *, public: frozenset[str], limiter: RateLimiter) -> None:
@@ -101,24 +113,41 @@ class Guard:
             await self.app(scope, receive, send)
             return
         try:
-            principal = await self._admit(scope)
+            if deps.is_dashboard_path(scope["path"]):
+                state_key, principal = deps.VIEWER_STATE, await self._viewer(scope)
+            else:
+                state_key, principal = deps.PRINCIPAL_STATE, await self._admit(scope)
         except ApiError as err:
             await errors.api_error_response(err)(scope, receive, send)
             return
-        scope.setdefault("state", {})[deps.PRINCIPAL_STATE] = principal
-        if not principal.is_admin:
-            send = _scoped_send(scope, receive, send, principal)
+        scope.setdefault("state", {})[state_key] = principal
         await self.app(scope, receive, send)
 
     async def _admit(self, scope: Scope) -> Principal:
         """The caller, if it may make a request now; else raise the answer."""
         headers = Headers(scope=scope)
         key = presented_key(headers.get("authorization"), headers.get("x-api-key"))
-        key = key or deps.dashboard_key(scope)
         auth: Authenticator = scope["app"].state.services.auth
         principal = auth.verify_known(key)
         if principal is None:  # only the key table knows: read it off the event loop
             principal = await run_in_threadpool(auth.verify, key)
+        await self._within_limit(principal)
+        _no_nul(scope)
+        return principal
+
+    async def _viewer(self, scope: Scope) -> Principal | None:
+        """The dashboard session's admin, or None; raise for a post that needs one."""
+        token = cookie_parser(Headers(scope=scope).get("cookie", "")).get(SESSION_COOKIE)
+        sessions: Sessions = scope["app"].state.services.sessions
+        viewer = await run_in_threadpool(sessions.find, token) if token else None
+        if viewer is None and scope["method"] not in SAFE_METHODS and scope["path"] not in OPEN:
+            raise ApiError(401, "sign in to the dashboard first")
+        if viewer is not None:
+            await self._within_limit(viewer)
+        _no_nul(scope)
+        return viewer
+
+    async def _within_limit(self, principal: Principal) -> None:
         wait = await self.limiter.wait_seconds(principal.rate_key)
         if wait:
             raise ApiError(
@@ -127,29 +156,11 @@ class Guard:
                 f"retry in {wait} s",
                 headers={"Retry-After": str(wait)},
             )
-        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
-            raise ApiError(422, "the URL contains a NUL character", field="url")
-        return principal
 
 
-def _scoped_send(scope: Scope, receive: Receive, send: Send, principal: Principal) -> Send:
-    """A send that turns an unapproved success answer for a client-scoped key into a 403."""
-    replaced = False
-
-    async def guarded(message: Message) -> None:
-        nonlocal replaced
-        if message["type"] == "http.response.start":
-            approved = scope.get("state", {}).get(deps.SCOPE_APPROVED, False)
-            replaced = message["status"] < 400 and not approved
-            if replaced:
-                refusal = ApiError(
-                    403, f"this key is scoped to client_domain {principal.client_domain}"
-                )
-                await errors.api_error_response(refusal)(scope, receive, send)
-        if not replaced:
-            await send(message)
-
-    return guarded
+def _no_nul(scope: Scope) -> None:
+    if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+        raise ApiError(422, "the URL contains a NUL character", field="url")
 
 
 class BodyLimit:
@@ -225,41 +236,48 @@ def install(app: FastAPI) -> None:
     """Put `BodyLimit` and (outside it, so strangers' bodies are never read) `Guard` on app."""
     services: deps.Services = app.state.services
     settings = services.settings
-    public = (
-        HEALTH_PATHS
-        | deps.DASHBOARD_PATHS
-        | {
-            path
-            for path in (
-                app.openapi_url,
-                app.docs_url,
-                app.redoc_url,
-                app.swagger_ui_oauth2_redirect_url,
-            )
-            if path
-        }
-    )
     limiter = RateLimiter(
         autopipe.for_client(services.redis),
         namespace=settings.queue_namespace,
         per_minute=settings.rate_limit_per_minute,
     )
-    if any(isinstance(c.original_route, APIRoute) for c in iter_route_contexts(app.routes)):
-        # Router dependencies only reach routes added after them.
-        raise RuntimeError("install security before adding routes")
-    app.router.dependencies.append(Depends(deps.enforce_scope))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(Guard, public=frozenset(public), limiter=limiter)
-    _document(app, frozenset(public))
+    app.add_middleware(Guard, public=public_paths(app), limiter=limiter)
 
 
-def _document(app: FastAPI, public: frozenset[str]) -> None:
-    """Make the OpenAPI schema state the keys and every error answer the Guard can give."""
-    generate = app.openapi
+def public_paths(app: FastAPI) -> frozenset[str]:
+    """Paths anyone may call: the probes and the API's own documentation."""
+    docs = (app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    return HEALTH_PATHS | {path for path in docs if path}
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            errors.document(generate(), public=public)
-        return app.openapi_schema or generate()
 
-    app.openapi = openapi  # type: ignore[method-assign]
+def check_scopes(app: FastAPI) -> None:
+    """Refuse an app with a route that does not declare who may call it.
+
+    Every route but the public ones must be a FastAPI route depending on exactly one of
+    `deps.SCOPES`, and a dashboard route (a session's) must live under the dashboard's
+    paths while an API route (a key's) must not. Raises RuntimeError naming the route.
+    """
+    public = public_paths(app)
+    for context in iter_route_contexts(app.routes):
+        route, path = context.original_route, context.path or ""
+        if path in public:
+            continue
+        if not isinstance(route, APIRoute):
+            raise RuntimeError(f"{path}: only FastAPI routes that declare a scope are served")
+        scopes = {deps.SCOPES[c] for c in _calls(route.dependant) if c in deps.SCOPES}
+        if len(scopes) != 1:
+            raise RuntimeError(f"{path}: declare one of AdminDep, ClientDep or ViewerDep")
+        if (scopes == {"dashboard"}) != deps.is_dashboard_path(path):
+            raise RuntimeError(f"{path}: dashboard routes take sessions, API routes take keys")
+
+
+def scope_of(route: APIRoute) -> str:
+    """Which callers `route` admits: "admin", "client" or "dashboard"."""
+    return next(deps.SCOPES[c] for c in _calls(route.dependant) if c in deps.SCOPES)
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for dep in dependant.dependencies:
+        yield dep.call
+        yield from _calls(dep)

@@ -729,3 +729,19 @@ api_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
     schema="ops",
 )
+
+#: Dashboard sign-ins: the cookie holds a random token, this table only its SHA-256.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("session_hash", Text, primary_key=True),
+    # The key signed in with: NULL for the bootstrap admin key (HQ_ADMIN_API_KEY).
+    Column("key_id", BigInteger, ForeignKey("ops.api_keys.id", ondelete="CASCADE")),
+    Column("key_hash", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    _now(),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_dashboard_sessions_key_id", "key_id"),
+    schema="ops",
+)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
+from pipeline.store import sessions
 
 
 def insert_key(
@@ -60,7 +61,7 @@ def list_keys(conn: Connection) -> list[dict[str, Any]]:
 
 
 def revoke(conn: Connection, *, key_id: int) -> bool:
-    """Revoke a key; False if there is no such unrevoked key."""
+    """Revoke a key and its dashboard sessions; False if there is no such unrevoked key."""
     table = t.api_keys
     result = conn.execute(
         update(table)
@@ -68,4 +69,7 @@ def revoke(conn: Connection, *, key_id: int) -> bool:
         .values(revoked_at=func.now())
         .returning(table.c.id)
     )
-    return result.first() is not None
+    revoked = result.first() is not None
+    if revoked:
+        sessions.close_for_key(conn, key_id=key_id)
+    return revoked

@@ -45,7 +45,7 @@ CHROME_FLAGS = (
 pytestmark = pytest.mark.integration
 
 
-def test_the_cookie_opens_the_dashboard_and_nothing_else(
+def test_the_session_opens_the_dashboard_and_nothing_else(
     client: TestClient, engine: Engine
 ) -> None:
     del client.headers["Authorization"]
@@ -57,18 +57,19 @@ def test_the_cookie_opens_the_dashboard_and_nothing_else(
     cross = client.post(
         "/dashboard/login", data={"key": ADMIN_KEY}, headers={"Origin": "https://evil.example"}
     )
-    assert cross.status_code == 403 and "hq_dashboard" not in client.cookies
+    assert cross.status_code == 403 and "hq_session" not in client.cookies
 
     login = client.post("/dashboard/login", data={"key": ADMIN_KEY}, follow_redirects=False)
 
     assert login.status_code == 303
     cookie = login.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/dashboard" in cookie
+    assert ADMIN_KEY.lower() not in cookie
     assert "Dead letters" in client.get("/dashboard").text
-    # The cookie is not an API key: only the dashboard's script (its header) may use it.
-    assert client.get("/dead-letters").status_code == 401
-    assert client.get(f"/jobs/{uuid.uuid4()}").status_code == 401
-    assert client.get("/dead-letters", headers={"X-HQ-Dashboard": "1"}).status_code == 200
+    # The session is not an API key: no API route takes it, with or without a header.
+    session = {"Cookie": f"hq_session={client.cookies['hq_session']}", "X-HQ-Dashboard": "1"}
+    assert client.get("/dead-letters", headers=session).status_code == 401
+    assert client.get(f"/jobs/{uuid.uuid4()}", headers=session).status_code == 401
     client.post("/dashboard/logout")
     assert "Sign in" in client.get("/dashboard").text
 
@@ -165,7 +166,7 @@ def test_operator_sees_counts_and_replays_a_dead_letter(
         assert "sync_core" in row.text and "poisoned for a test" in row.text
         assert browser.find_element(By.CSS_SELECTOR, "#queues tr[data-queue='sync_core']")
         _screenshot(browser)
-        cookie = browser.get_cookie("hq_dashboard")
+        cookie = browser.get_cookie("hq_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
         # When the operator clicks Replay (the stage is healthy again)...

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from starlette.routing import Mount, Route
 
-from gateway import deps
+from gateway import deps, security
 from schemas.settings import Settings
 from tests.conftest import ADMIN_KEY, create_key
 
@@ -26,15 +26,9 @@ PUBLIC = frozenset(
     {"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
 )
 
-#: Dashboard pages: `Guard` lets them through and they check their login cookie themselves
-#: (without one: the login form, answered 401). Tested on their own in test_auth.py.
-DASHBOARD = frozenset(getattr(deps, "DASHBOARD_PATHS", ()))
-
-
-def _dashboard_page(path: str) -> bool:
-    """Public paths and the dashboard's pages (tested on their own in test_auth.py)."""
-    is_page = getattr(deps, "is_dashboard_page", lambda p: p in DASHBOARD)
-    return path in PUBLIC | DASHBOARD or bool(is_page(path))
+#: Dashboard pages and actions take a sign-in session, never a key: tested on their own in
+#: test_auth.py and test_sessions.py.
+DASHBOARD = frozenset({"/dashboard", deps.LOGIN_PATH, deps.LOGOUT_PATH})
 
 
 #: Body sent to every POST while probing auth: well-formed JSON, valid for no route in particular.
@@ -62,10 +56,12 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
         if isinstance(route, Mount):
             found.append(Endpoint("GET", f"{path}/", path, False))
             continue
-        if not isinstance(route, Route) or path is None or _dashboard_page(path):
+        if not isinstance(route, Route) or path is None or path in PUBLIC:
+            continue
+        if deps.is_dashboard_path(path):
             continue
         filled = re.sub(r"\{[^}]+\}", "1", path)
-        scoped = deps.is_client_route(route)
+        scoped = isinstance(route, APIRoute) and security.scope_of(route) == "client"
         for method in sorted((context.methods or {"GET"}) - {"HEAD"}):
             found.append(Endpoint(method, filled, path, scoped))
     return found

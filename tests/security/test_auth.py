@@ -288,3 +288,41 @@ def test_lead_routes_keep_a_scoped_key_to_its_own_client(
 def test_each_endpoint_is_listed_once(app: FastAPI) -> None:
     listed: list[Endpoint] = endpoints(app)
     assert len({str(e) for e in listed}) == len(listed)
+
+
+def test_an_app_with_a_route_that_declares_no_scope_is_not_built(app: FastAPI) -> None:
+    from gateway import security
+
+    @app.get("/test-only/forgotten")
+    def forgotten() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RuntimeError, match="/test-only/forgotten"):
+        security.check_scopes(app)
+
+
+def test_an_api_route_may_not_take_dashboard_sessions(app: FastAPI) -> None:
+    from gateway import security
+
+    @app.get("/test-only/session-reader")
+    def reader(viewer: deps.ViewerDep) -> dict[str, str]:
+        return {}
+
+    with pytest.raises(RuntimeError, match="dashboard routes take sessions"):
+        security.check_scopes(app)
+
+
+def test_the_document_states_which_keys_each_operation_takes(anonymous: TestClient) -> None:
+    document = anonymous.get("/openapi.json").json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <key>",
+    }
+    assert schemes["apiKey"]["in"] == "header" and schemes["apiKey"]["name"] == "X-API-Key"
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            expected = [] if path in PUBLIC else [{"bearer": []}, {"apiKey": []}]
+            assert operation.get("security", []) == expected, (method, path)
+            assert "HTTPValidationError" not in str(operation)
