@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -108,8 +108,7 @@ class Guard:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or path in self.public or deps.is_dashboard_page(path):
+        if scope["type"] != "http" or scope["path"] in self.public:
             await self.app(scope, receive, send)
             return
         try:
@@ -255,26 +254,35 @@ def check_scopes(app: FastAPI) -> None:
     """Refuse an app with a route that does not declare who may call it.
 
     Every route but the public ones must be a FastAPI route depending on exactly one of
-    `deps.SCOPES`, and a dashboard route (a session's) must live under the dashboard's
-    paths while an API route (a key's) must not. Raises RuntimeError naming the route.
+    `deps.SCOPES` (its own dependency, or its router's), and a dashboard route (a
+    session's) must live under the dashboard's paths while an API route (a key's) must not.
+    Raises RuntimeError naming the route.
     """
     public = public_paths(app)
     for context in iter_route_contexts(app.routes):
-        route, path = context.original_route, context.path or ""
+        path = context.path or ""
         if path in public:
             continue
-        if not isinstance(route, APIRoute):
+        if not isinstance(context.original_route, APIRoute):
             raise RuntimeError(f"{path}: only FastAPI routes that declare a scope are served")
-        scopes = {deps.SCOPES[c] for c in _calls(route.dependant) if c in deps.SCOPES}
+        scopes = _scopes(context)
         if len(scopes) != 1:
             raise RuntimeError(f"{path}: declare one of AdminDep, ClientDep or ViewerDep")
         if (scopes == {"dashboard"}) != deps.is_dashboard_path(path):
             raise RuntimeError(f"{path}: dashboard routes take sessions, API routes take keys")
 
 
-def scope_of(route: APIRoute) -> str:
-    """Which callers `route` admits: "admin", "client" or "dashboard"."""
-    return next(deps.SCOPES[c] for c in _calls(route.dependant) if c in deps.SCOPES)
+def scope_of(context: RouteContext) -> str:
+    """Which callers a route admits: "admin", "client" or "dashboard" (see `check_scopes`)."""
+    return next(iter(_scopes(context)))
+
+
+def _scopes(context: RouteContext) -> set[str]:
+    """The scopes a route's effective dependencies (router-level ones included) declare."""
+    dependant: Dependant | None = getattr(context, "dependant", None)
+    if dependant is None:
+        return set()
+    return {deps.SCOPES[c] for c in _calls(dependant) if c in deps.SCOPES}
 
 
 def _calls(dependant: Dependant) -> Iterator[Any]:

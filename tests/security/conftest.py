@@ -61,7 +61,7 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
         if deps.is_dashboard_path(path):
             continue
         filled = re.sub(r"\{[^}]+\}", "1", path)
-        scoped = isinstance(route, APIRoute) and security.scope_of(route) == "client"
+        scoped = isinstance(route, APIRoute) and security.scope_of(context) == "client"
         for method in sorted((context.methods or {"GET"}) - {"HEAD"}):
             found.append(Endpoint(method, filled, path, scoped))
     return found
