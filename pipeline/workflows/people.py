@@ -77,6 +77,8 @@ def names(first_name: object, last_name: object, full_name: object) -> dict[str,
 
 def clay_date(value: object) -> PartialDate | None:
     """A date as Clay sends it: ISO, `MM-YYYY`, `Mar 2026`, `Mar 3, 2026 at 14:05`."""
+    if isinstance(value, PartialDate):
+        return value
     if v.absent(value):
         return None
     text = str(value).strip()

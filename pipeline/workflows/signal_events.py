@@ -153,7 +153,10 @@ def job_move(body: SignalBody, event: dict[str, Any], *, kind: str, slug_key: st
             }
         ),
     )
-    return Facts(people=(person,), signals=(signal,))
+    # The provider's detection time, when it gives one, is when the job was observed: a
+    # change detected before the person's profile was last refreshed is stale for their
+    # work history (the signal itself is still recorded).
+    return Facts(observed_at=when, people=(person,), signals=(signal,))
 
 
 def posting_id(event: dict[str, Any]) -> str | None:

@@ -168,3 +168,35 @@ def test_job_postings_are_keyed_on_the_posting(client: TestClient, worker: drama
     assert len(_signals(client, client_domain="acme-client.com", kind="job_posting")) == 1
     company = client.get("/api/companies/google.com")
     assert company.status_code == 200
+
+
+def test_stale_job_changes_leave_a_newer_profile_alone(
+    client: TestClient, worker: dramatiq.Worker
+) -> None:
+    profile = load_fixture("payloads/clay_a.json")  # refreshed 2026-02-17
+    url = "https://www.linkedin.com/in/marisol-quennell-4b2e"
+    _run(client, "/run/people/clay-native/person-profile/ingest", profile)
+    event = {
+        "person_linkedin_url": url,
+        "new_company_domain": "globex.io",
+        "new_company_name": "Globex",
+        "new_title": "Head of Robotics",
+        "start_date": "2026-01",
+        "detected_at": "2026-01-05",  # before the profile's refresh: stale for the history
+    }
+    body = {"client_domain": "acme-client.com", "raw_job_change_payload": event}
+    _run(client, JOB_CHANGE, body)
+    assert len(_signals(client, kind="job_change")) == 1  # the event is still recorded
+    person = client.get("/api/people", params={"linkedin_url": url}).json()
+    assert person["tenure"]["company_domain"] == "thistlecove.ai"
+    fresh = {**event, "start_date": "2026-03", "detected_at": "Mar 3, 2026 at 14:05"}
+    _run(client, JOB_CHANGE, {**body, "raw_job_change_payload": fresh})
+    person = client.get("/api/people", params={"linkedin_url": url}).json()
+    assert person["tenure"]["company_domain"] == "globex.io"
+    current = {w["company_domain"] for w in person["work_history"] if w["is_current"]}
+    assert current == {"globex.io"}
+    # The profile chain re-syncing the (older) profile keeps what the workflows observed.
+    _run(client, "/run/people/clay-native/person-profile/ingest", profile, params={"force": True})
+    again = client.get("/api/people", params={"linkedin_url": url}).json()
+    assert again["tenure"]["company_domain"] == "globex.io"
+    assert again["work_history"] == person["work_history"]

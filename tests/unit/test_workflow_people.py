@@ -66,6 +66,9 @@ def test_clay_dates_and_member_ids() -> None:
         value=date(2026, 3, 3), precision="day"
     )
     assert p.clay_date("null") is None
+    month = p.clay_date("2026-01")
+    assert month is not None and month.precision == "month"
+    assert p.clay_date(month) == month  # an already-read date passes through
     assert p.clay_timestamp("Mar 3, 2026 at 2:05 PM") == datetime(2026, 3, 3, 14, 5, tzinfo=UTC)
     assert p.clay_timestamp("2026-03-03T14:05:00Z") == datetime(2026, 3, 3, 14, 5, tzinfo=UTC)
     urn = "urn:li:fs_salesProfile:(ACwAAAFAKEFAKEFAKEFAKEFAKEFAKEFAKE00,NAME_SEARCH,x1)"
