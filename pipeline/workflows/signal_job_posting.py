@@ -51,7 +51,9 @@ class NewHireFlat(s.SignalBody):
     company_domain: str | None = Field(default=None, max_length=1000)
     company_linkedin_url: str | None = Field(default=None, max_length=1000)
     company_name: str | None = Field(default=None, max_length=1000)
-    person_linkedin_url: str | None = Field(default=None, max_length=1000)
+    person_linkedin_url: str | None = Field(
+        default=None, max_length=20_000, description="One profile URL, or several comma-separated"
+    )
     signal_slug: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
@@ -97,12 +99,23 @@ def _posting(body: s.SignalBody, field: str | None) -> Facts | None:
     return Facts(signals=(signal,))
 
 
+def _hires(event: dict[str, Any]) -> list[tuple[str | None, str | None]]:
+    """Each person a new-hire row names: one profile URL, or several as a JSON list or
+    comma-separated text (Clay's list cells)."""
+    raw = p.first(event, "person_linkedin_urls", "person_linkedin_url", "linkedin_url")
+    if isinstance(raw, list) or (isinstance(raw, str) and "," in raw):
+        found = [(p.profile_url(u), p.member_id(u)) for u in v.texts(raw)]
+        return [ids for ids in dict.fromkeys(found) if ids[0] or ids[1]]
+    ids = s.person_ids(event)
+    return [ids] if ids[0] or ids[1] else []
+
+
 def _new_hire(body: NewHireFlat) -> Facts | None:
     event = s.event_fields(body)
-    url, member = s.person_ids(event)
-    company = s.company(event)
-    if not (url or member):
+    hires = _hires(event)
+    if not hires:
         return None
+    company = s.company(event)
     title = v.text(p.first(event, "title", "job_title", "new_title"))
     start = p.clay_date(p.first(event, "start_date", "started_on", "hired_on"))
     job = p.job(
@@ -112,23 +125,28 @@ def _new_hire(body: NewHireFlat) -> Facts | None:
         title=title,
         start=start,
     )
-    person = p.person(
-        linkedin_url=url, salesnav_id=member, fields=s.person_names(event), jobs=(job,)
+    names = s.person_names(event) if len(hires) == 1 else {}
+    people = tuple(
+        p.person(linkedin_url=url, salesnav_id=member, fields=names, jobs=(job,))
+        for url, member in hires
     )
-    signal = SignalFacts(
-        kind="new_hire",
-        client_domain=s.client(body),
-        key=f"{url or member}|{company['domain'] or company['linkedin_url']}",
-        person_linkedin_url=url,
-        person_salesnav_id=member,
-        company_domain=company["domain"],
-        company_linkedin_url=company["linkedin_url"],
-        company_name=company["name"],
-        title=title,
-        occurred_on=start,
-        details=v.compact({"signal_slug": v.text(event.get("signal_slug"))}),
+    signals = tuple(
+        SignalFacts(
+            kind="new_hire",
+            client_domain=s.client(body),
+            key=f"{url or member}|{company['domain'] or company['linkedin_url']}",
+            person_linkedin_url=url,
+            person_salesnav_id=member,
+            company_domain=company["domain"],
+            company_linkedin_url=company["linkedin_url"],
+            company_name=company["name"],
+            title=title,
+            occurred_on=start,
+            details=v.compact({"signal_slug": v.text(event.get("signal_slug"))}),
+        )
+        for url, member in hires
     )
-    return Facts(people=(person,), signals=(signal,))
+    return Facts(people=people, signals=signals)
 
 
 def _posting_key(body: s.SignalBody, field: str | None) -> str:
@@ -184,7 +202,7 @@ NEW_HIRE_FLAT = Definition(
     ),
     request=NewHireFlat,
     entity="signal",
-    natural_key=lambda body: f"{s.client(body)}|{s.person_ids(s.event_fields(body))[0] or ''}",
+    natural_key=lambda body: f"{s.client(body)}|{v.text(body.person_linkedin_url) or ''}",
     extract=_new_hire,
     feeds=("signals", "work_history"),
     priority=2,

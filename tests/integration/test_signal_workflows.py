@@ -144,6 +144,17 @@ def test_promotion_and_older_flat_paths(client: TestClient, worker: dramatiq.Wor
     assert new_hire["company_domain"] == "acme.com"
     missing = client.post(NEW_HIRE_2, json={"person_linkedin_url": JOHN})
     assert missing.status_code == 422
+    # Several hires in one row, as Clay's comma-separated list cell (one already known).
+    several = {
+        **hire,
+        "client_domain": "acme-client.com",
+        "person_linkedin_url": "linkedin.com/in/johndoe, https://www.linkedin.com/in/ann-lee/",
+    }
+    _run(client, NEW_HIRE_2, several)
+    hired = {s["person_linkedin_url"] for s in _signals(client, kind="new_hire")}
+    assert hired == {JOHN, "https://www.linkedin.com/in/ann-lee"}
+    ann = client.get("/api/people", params={"linkedin_url": "linkedin.com/in/ann-lee"}).json()
+    assert ann["tenure"]["company_domain"] == "acme.com"
 
 
 def test_job_postings_are_keyed_on_the_posting(client: TestClient, worker: dramatiq.Worker) -> None:
