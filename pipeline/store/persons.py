@@ -426,7 +426,9 @@ def combined_profile(conn: Connection, *, person_id: int) -> ProfileRecord:
         base |= {"city": None, "state": None, "country": None, "country_code": None}
     base |= {
         "linkedin_url": url,
-        "slug": (stored.slug if stored else None) or canonical.linkedin_slug(url) or url,
+        "slug": (stored.slug if stored else None)
+        or canonical.linkedin_slug(url)
+        or url.removeprefix(SALESNAV_PREFIX),
         **{f: values.get(f) for f in _FIELDS},
         "experiences": experiences,
     }

@@ -44,7 +44,7 @@ def test_clay_export_row_is_its_own_identity_until_a_public_url_arrives(
     job = _run(client, SALESNAV, export)
     assert job["result"]["extracted"] is True
     person = _person(client, MEMBER_URL.lower())
-    assert person["linkedin_url"] == f"salesnav:{MEMBER}"
+    assert (person["linkedin_url"], person["slug"]) == (f"salesnav:{MEMBER}", MEMBER)
     assert (person["full_name"], person["location"]["city"]) == ("Jane Doe", "Springfield")
     assert person["tenure"]["company_domain"] == "formhealth.co"
     assert (person["tenure"]["start_date"], person["tenure"]["start_date_precision"]) == (
