@@ -16,7 +16,7 @@ import dramatiq
 
 import workers  # noqa: F401  (sets up the broker, declares the real stages)
 from bench.chain import NOOP_QUEUES
-from workers.middleware import complete_job
+from workers.middleware import current_run
 
 
 def _tracked(job_id: str | None) -> dict[str, Any]:
@@ -39,4 +39,4 @@ def noop_second(seq: int, job_id: str | None = None) -> None:
 def noop_third(seq: int, job_id: str | None = None) -> None:
     """Stage 3 of the no-op chain: completes the job when it is tracked."""
     if job_id:
-        complete_job({"seq": seq})
+        current_run().complete({"seq": seq})

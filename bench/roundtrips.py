@@ -3,8 +3,10 @@
 `python -m bench.roundtrips` (run by `bench.chain` in a child process with `DATABASE_URL`
 set and no `REDIS_URL`) runs the real actors with the production middleware on the
 embedded fakeredis broker, in one worker thread, and counts with SQLAlchemy events what
-each profile costs PostgreSQL: statements, transactions (commits) and pool checkouts (each
-one a `pool_pre_ping` round trip), split into status tracking (`ops.*`) and stage work.
+each profile costs PostgreSQL: statements, transactions (commits, plus autocommit
+statements, which commit on their own) and pool checkouts (each one a `pool_pre_ping`
+round trip), split into status tracking (`ops.*`) and stage work. (Before the one-commit
+tracking, status writes also went through a second engine these events did not see.)
 Prints one JSON object.
 """
 
@@ -23,9 +25,11 @@ PROFILES = 21
 
 
 def _count(engine: Any, counts: Counter[str]) -> None:
-    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+    def statement(conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         kind = "ops" if " ops." in f" {sql}" else "stage"
         counts[f"{kind} statements"] += 1
+        if conn.get_isolation_level() == "AUTOCOMMIT":  # each one commits on its own
+            counts["autocommit statements"] += 1
 
     def commit(_conn: Any) -> None:
         counts["commits"] += 1

@@ -16,7 +16,7 @@ from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
 from gateway.queue import content_key, fingerprint, idempotency_key
-from pipeline import callbacks
+from pipeline import callbacks, jobstate
 from pipeline.store import dashboard, leads, ops, read
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
 from schemas.callbacks import UnsafeUrl, parse_target
@@ -176,7 +176,8 @@ async def get_job(job_id: str, services: ServicesDep, principal: ClientDep) -> J
     404 to it, as if it did not exist); an admin key sees every job.
     """
     job_key = _uuid(job_id)
-    job = await _run_sync(services, ops.load_job, job_id=job_key)
+    stored = await _run_sync(services, ops.load_job, job_id=job_key)
+    job = jobstate.with_running(job_key, stored, await services.enqueuer.running(job_key))
     queued = (
         None if job is not None and principal.is_admin else await services.enqueuer.queued(job_key)
     )

@@ -138,7 +138,7 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> Re
     )
     # Order matters: `after_*` hooks run in reverse, so Tracking (first) sees the outcome
     # only after GuardedRetries has decided between retry and death.
-    broker.add_middleware(Tracking(engine_factory=get_engine))
+    broker.add_middleware(Tracking(engine_factory=get_engine, time_limit_ms=STAGE_TIME_LIMIT_MS))
     broker.add_middleware(
         Maintenance(interval_ms=maintenance_interval_ms(settings.heartbeat_timeout_ms))
     )

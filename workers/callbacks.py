@@ -3,10 +3,10 @@
 The gateway takes `callback_url`/`callback_token` out of an accepted body and keeps them in
 Redis under the job id (`take_spec`; its accept script writes them), so the token is in no
 message, retry, dead letter or debug log (a body sent to the first stage some other way is
-treated the same by `Callbacks.before_process_message`). After a stage that left its job final (as
-`Tracking` reports once it has recorded the outcome: stages that hand on cost no Redis
-read), `Callbacks` reads the job's status; when it is final (succeeded or dead, again after
-a replay) it records a `callback_queued` event and sends `deliver_callback` (see
+treated the same by `Callbacks.before_process_message`). After a stage that left its job
+final (known from the attempt's outcome, `workers.middleware.ends_job`: stages that hand on
+cost no Redis read), `Callbacks` reads the job's status; when it is final (succeeded or
+dead, again after a replay) it records a `callback_queued` event and sends `deliver_callback` (see
 `workers.delivery`), which POSTs the outcome at a pace Clay accepts.
 """
 
@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from pipeline import callbacks
 from pipeline.store import dashboard, ops
-from workers.middleware import job_ended_here, message_job_id
+from workers.middleware import ends_job, message_job_id
 
 log = logging.getLogger("hq.callbacks")
 
@@ -65,8 +65,9 @@ def load_spec(client: Any, namespace: str, job_id: str) -> dict[str, Any] | None
 class Callbacks(Middleware):
     """Sends `deliver_callback` when a job that named a callback reaches a final state.
 
-    Added before `Tracking`, so its `after_*` hooks run after Tracking has committed the
-    outcome it reads.
+    Stages that record their own outcome commit it before `after_*` hooks run; for outcomes
+    `Tracking` records (returned results, deaths) it is added before `Tracking`, so its
+    `after_*` hooks run after Tracking has committed what it reads.
     """
 
     def __init__(self, *, engine_factory: Callable[[], Engine]) -> None:
@@ -86,7 +87,7 @@ class Callbacks(Middleware):
     def after_process_message(
         self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
     ) -> None:
-        if job_ended_here():  # no Redis read for the stages that hand on
+        if ends_job(message, exception):  # no Redis read for stages that hand on
             self._notice(broker, message)
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:

@@ -15,7 +15,7 @@ from pipeline import leads as lead_rules
 from pipeline.store import leads
 from schemas.leads_api import LeadIngest
 from workers.broker import get_engine
-from workers.middleware import complete_job
+from workers.middleware import current_run
 from workers.stages import PERMANENT
 
 
@@ -26,6 +26,7 @@ def store_lead(job_id: str, body: dict[str, Any]) -> None:
     `body` is the envelope the gateway sends: ``{"workflow_slug", "lead"}``, so the job is
     counted under its workflow in the registry.
     """
+    run = current_run()
     received = body["lead"]
     request = LeadIngest.model_validate(received)
     with get_engine().begin() as conn:
@@ -35,12 +36,14 @@ def store_lead(job_id: str, body: dict[str, Any]) -> None:
             client_domain=request.normalized_client_domain(),
             raw_payload=received,
         )
+        run.handed_on(conn)
     write_lead.send(job_id=job_id, raw_id=raw_id)
 
 
 @dramatiq.actor(queue_name="write_lead", throws=PERMANENT, job_kind="client_lead", stage_seq=2)
 def write_lead(job_id: str, raw_id: int) -> None:
     """Normalise the stored lead and write `client.leads`, `leads_people`, `leads_companies`."""
+    run = current_run()
     with get_engine().begin() as conn:
         raw = leads.load_lead_payload(conn, raw_id=raw_id)
         cleaned = LeadIngest.model_validate(raw["raw_payload"]).model_dump(exclude_unset=True)
@@ -50,12 +53,11 @@ def write_lead(job_id: str, raw_id: int) -> None:
             seen_at = lead.submitted_at or datetime.now(UTC)
             leads.upsert_lead_person(conn, lead=lead, seen_at=seen_at)
             leads.upsert_lead_company(conn, lead=lead, seen_at=seen_at)
-    complete_job(
-        {
+        result = {
             "lead_id": lead_id,
             "client_domain": lead.client_domain,
             "person_key": lead.person_key,
             "company_domain": lead.company_domain,
             "already_stored": not created,
         }
-    )
+        run.completed(conn, result)

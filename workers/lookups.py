@@ -1,8 +1,9 @@
 """Actors for the reference tables: lookups, updates and backfills.
 
 Lookups share the fast-polled `lookups` queue, keep their answer in the result backend
-(`store_results=True`), where the gateway waits for it, and also complete their job so
-`GET /jobs/{id}` shows it after a timeout.
+(`store_results=True`), where the gateway waits for it; the same returned answer completes
+their job (`Tracking` records it), so `GET /jobs/{id}` shows it after a timeout. The other
+actors here hand their job's result to `current_run().complete`.
 `update_reference` writes one reference row, brings people already matched on that key up
 to date in the same transaction, then re-syncs the people still unmatched on it.
 """
@@ -29,7 +30,7 @@ from schemas.reference_api import (
 )
 from workers import stages
 from workers.broker import get_engine
-from workers.middleware import complete_job
+from workers.middleware import current_run
 from workers.queues import LOOKUP_QUEUE
 from workers.stages import PERMANENT
 
@@ -74,9 +75,7 @@ def _look_up(
     if key:
         with reference.single_reads(get_engine()).connect() as conn:
             row = find(conn, key)
-    result = answer(text, row)
-    complete_job(result)
-    return result
+    return answer(text, row)
 
 
 @dramatiq.actor(
@@ -88,7 +87,7 @@ def update_reference(job_id: str, body: dict[str, Any]) -> None:
         result = _update_title(JobTitleUpdate.model_validate(body["update"]))
     else:
         result = _update_location(LocationUpdate.model_validate(body["update"]))
-    complete_job(result)
+    current_run().complete(result)
 
 
 def _update_title(update: JobTitleUpdate) -> dict[str, Any]:
@@ -160,7 +159,7 @@ def backfill_job_titles(job_id: str, body: dict[str, Any]) -> None:
     with get_engine().begin() as conn:
         counts = reference.backfill_job_titles(conn)
         counts["people_rematched"] = reference.rematch_people_titles(conn)
-    complete_job({**counts, "seconds": round(time.monotonic() - started, 3)})
+    current_run().complete({**counts, "seconds": round(time.monotonic() - started, 3)})
 
 
 @dramatiq.actor(
@@ -176,7 +175,7 @@ def backfill_public_tickers(job_id: str, body: dict[str, Any]) -> None:
     tickers = {item.domain: item.ticker for item in items}  # a repeated domain: last wins
     with get_engine().begin() as conn:
         known = reference.upsert_tickers(conn, tickers=tickers)
-    complete_job(
+    current_run().complete(
         {
             "received": len(items),
             "domains": len(known),

@@ -4,12 +4,22 @@
   message that will not be retried to `ops.dead_letters` before it is rejected, and runs a
   replayed message only once its replay is committed (see `workers.replay`).
 - `GuardedRetries` (defined in `workers.retry_policy`) replaces dramatiq's `Retries`.
+
+One commit per stage. Nothing is written to PostgreSQL when an attempt starts: `Tracking`
+marks it running in Redis (`transport.running_key`, one SET; `GET /jobs/{id}` lays it over
+the stored record, see `pipeline.jobstate`) and leaves a `StageRun` on the in-flight message for the
+actor (`current_run()`). A stage with a transaction of its own records its outcome inside
+it (`run.handed_on(conn)` / `run.completed(conn, result)`), so its rows and its status
+commit together. Any other actor says `run.complete(result)` when it finishes its job (a
+lookup's returned answer counts as that), or nothing when it hands the job on, and
+`Tracking` records that in one statement after it returns. A failed attempt's record
+(retry with `next_attempt_at`, or death with its dead letter) is written by `Tracking` in
+a transaction of its own, since the stage's transaction rolled back.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -17,11 +27,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import dramatiq
-from dramatiq.middleware import Middleware, SkipMessage
+import orjson
+from dramatiq.middleware import CurrentMessage, Middleware, SkipMessage
 from sqlalchemy import Connection, Engine
 
-from pipeline import store
+from pipeline import jobstate, store
+from pipeline.store.ops import Attempt
 from workers.retry_policy import NEXT_ATTEMPT_OPTION, describe
+from workers.transport import running_key
 
 log = logging.getLogger("hq.workers")
 
@@ -34,28 +47,73 @@ WRITE_PAUSE_S = 0.2
 #: When PostgreSQL cannot record an outcome, the message runs again after this long.
 RERUN_DELAY_MS = 5_000
 
+#: A running marker outlives its attempt's time limit by this much (a killed worker's
+#: marker then fades; its message comes back and marks itself again).
+RUNNING_MARGIN_MS = 10_000
+
 #: Message option naming the dead letter (and replay number) a replayed message comes from.
 REPLAY_OPTION = "hq_replay"
 
-_local = threading.local()
+#: Attribute of the in-flight message (dramatiq's per-delivery proxy, never encoded or
+#: re-sent) that carries its `StageRun` from `Tracking` to the actor and back.
+RUN_ATTRIBUTE = "hq_run"
 
 
-def complete_job(result: dict[str, Any]) -> None:
-    """Called by an actor as its last statement when its job is done; Tracking keeps `result`.
+class StageRun:
+    """One attempt of one stage of one job, as its actor sees it: how its outcome is recorded.
 
-    Actors that hand the job on to a next stage do not call it, so the job stays running.
-    (Returning the result instead would make dramatiq's Results middleware warn about it.)
+    `Tracking` makes one per message and leaves it on the in-flight message; the actor takes
+    it with `current_run()` and records through it, so the outcome is a value on the
+    message that `Tracking` and `Callbacks` read after the actor returns, whatever their
+    order.
     """
-    _local.result = result
+
+    def __init__(self, attempt: Attempt) -> None:
+        self.attempt = attempt
+        #: The outcome is already in the stage's transaction (nothing left to write).
+        self.recorded = False
+        #: The job succeeded with this attempt (`result` is its result).
+        self.final = False
+        self.result: dict[str, Any] | None = None
+
+    def handed_on(self, conn: Connection) -> None:
+        """Record, in the stage's transaction, that it succeeded and the job goes on.
+
+        The actor sends the next stage after the commit.
+        """
+        store.ops.record_attempt(conn, self.attempt, status="succeeded", job_status="running")
+        self.recorded = True
+
+    def completed(self, conn: Connection, result: dict[str, Any]) -> None:
+        """Record, in the stage's transaction, that the job succeeded with `result`."""
+        store.ops.record_attempt(
+            conn, self.attempt, status="succeeded", job_status="succeeded", result=result
+        )
+        self.recorded, self.final, self.result = True, True, result
+
+    def complete(self, result: dict[str, Any]) -> None:
+        """The job succeeded with `result`; `Tracking` records it once the actor returns.
+
+        For actors without a transaction of their own to record it in.
+        """
+        self.final, self.result = True, result
 
 
-def job_ended_here() -> bool:
-    """Whether the message this thread just processed left its job final (succeeded or dead).
+def current_run() -> StageRun:
+    """The attempt the calling actor is running, as `Tracking` started it."""
+    message = CurrentMessage.get_current_message()
+    run = getattr(message, RUN_ATTRIBUTE, None) if message is not None else None
+    if not isinstance(run, StageRun):
+        raise RuntimeError("no tracked message in flight (is the Tracking middleware set up?)")
+    return run
 
-    Set by `Tracking.after_*` hooks, so only middleware whose `after_*` hooks run after
-    Tracking's (added before it) can rely on it: `workers.callbacks.Callbacks` does.
-    """
-    return bool(getattr(_local, "ended", False))
+
+def ends_job(message: Any, exception: Any) -> bool:
+    """Whether an attempt left its job final (succeeded or dead), from its outcome alone."""
+    if message.failed:
+        return True
+    run = getattr(message, RUN_ATTRIBUTE, None)
+    return exception is None and isinstance(run, StageRun) and run.final
 
 
 def message_job_id(message: Any) -> str | None:
@@ -65,70 +123,46 @@ def message_job_id(message: Any) -> str | None:
 
 
 class Tracking(Middleware):
-    """Status of every stage attempt, and the durable dead-letter store."""
+    """Status of every stage attempt, and the durable dead-letter store.
 
-    def __init__(self, *, engine_factory: Callable[[], Engine]) -> None:
+    `engine_factory` gives the broker's database engine (the one the actors use);
+    `time_limit_ms` is the stages' default time limit, which bounds a running marker.
+    """
+
+    def __init__(self, *, engine_factory: Callable[[], Engine], time_limit_ms: int) -> None:
         self.engine_factory = engine_factory
-        self._single: tuple[Engine, Engine, Engine] | None = None
-        self._single_lock = threading.Lock()
-
-    def single_statements(self, *, durable: bool = True) -> Engine:
-        """The engine for one-statement writes: autocommit, so no BEGIN/COMMIT round trips.
-
-        `durable=False` gives connections with `synchronous_commit = off`: the commit does
-        not wait for the WAL to reach disk (under load, every worker thread queued on those
-        flushes). Used for the records a later one supersedes — a stage's start, and the
-        success of a stage that hands on. WAL is flushed in order, so the next durable
-        commit (the next stage's data, the job's final outcome) makes them durable too; a
-        PostgreSQL crash can only lose the ones after the last durable commit, i.e. the
-        state of stages still in flight, which then run again. Final outcomes, retries and
-        dead letters stay durable.
-        """
-        engine = self.engine_factory()
-        cached = self._single
-        if cached is None or cached[0] is not engine:
-            with self._single_lock:
-                cached = self._single
-                if cached is None or cached[0] is not engine:
-                    if cached is not None:
-                        cached[2].dispose()
-                    cached = self._single = (
-                        engine,
-                        engine.execution_options(isolation_level="AUTOCOMMIT"),
-                        store.make_engine(
-                            engine.url.render_as_string(hide_password=False),
-                            pool_size=engine.pool.size(),  # type: ignore[attr-defined]
-                            application_name="hq-worker-status",
-                            pre_ping=False,
-                            synchronous_commit=False,
-                        ).execution_options(isolation_level="AUTOCOMMIT"),
-                    )
-        return cached[1] if durable else cached[2]
+        self.time_limit_ms = time_limit_ms
 
     @property
     def actor_options(self) -> set[str]:
         return {"job_kind", "stage_seq"}
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        job_id = message_job_id(message)
-        if job_id is None:
+        if message_job_id(message) is None:
             return
-        _local.result = None
         self._check_replay(message)
-        actor = broker.get_actor(message.actor_name)
+        attempt = _attempt(broker, message)
+        setattr(message, RUN_ATTRIBUTE, StageRun(attempt))
+        self._mark_running(broker, attempt)
+
+    def _mark_running(self, broker: dramatiq.Broker, attempt: Attempt) -> None:
+        """Keep the attempt in Redis while it runs; a failure only hides it from `GET /jobs`."""
+        client = getattr(broker, "client", None)
+        if client is None:
+            return
+        marker = jobstate.running_marker(
+            kind=attempt.kind,
+            stage=attempt.stage,
+            seq=attempt.seq,
+            attempt=attempt.attempt,
+            started_at=attempt.started_at,
+        )
+        limit = broker.get_actor(attempt.stage).options.get("time_limit") or self.time_limit_ms
+        key = running_key(broker.namespace, attempt.job_id)  # type: ignore[attr-defined]
         try:
-            with self.single_statements(durable=False).connect() as conn:
-                store.ops.start_stage(
-                    conn,
-                    job_id=job_id,
-                    kind=actor.options.get("job_kind", "task"),
-                    stage=message.actor_name,
-                    seq=actor.options.get("stage_seq", 0),
-                    attempt=message.options.get("retries", 0) + 1,
-                    workflow_slug=_workflow_slug(message),
-                )
-        except Exception as err:  # the stage itself will fail and retry if PostgreSQL is down
-            log.warning("could not record the start of %s: %s", message.message_id, err)
+            client.set(key, orjson.dumps(marker), px=limit + RUNNING_MARGIN_MS)
+        except Exception as err:
+            log.warning("could not mark %s running: %r", attempt.job_id, err)
 
     def _check_replay(self, message: Any) -> None:
         """Skip a replayed message whose replay transaction did not commit.
@@ -154,103 +188,120 @@ class Tracking(Middleware):
     def after_process_message(
         self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
     ) -> None:
-        job_id = message_job_id(message)
-        if job_id is None:
+        run = getattr(message, RUN_ATTRIBUTE, None)
+        if not isinstance(run, StageRun):
             return
-        job_result, _local.result = getattr(_local, "result", None), None
-        _local.ended = False
+        attempt = run.attempt
         if message.failed:
             reason = _reason(broker, message, exception)
-            self._dead(broker, job_id, message, exception, reason=reason)
+            self._dead(broker, attempt, message, exception, reason=reason)
         elif exception is None:
-            if not self._finish(job_id, message, "succeeded", result=job_result):
+            if run.recorded:
+                return  # committed with the stage's own rows
+            if result is not None and not run.final:  # a lookup's answer
+                run.complete(result if isinstance(result, dict) else {"result": result})
+            if not self._succeeded(run):
                 # The work is done but not recorded: run the (idempotent) stage again later.
                 _rerun(broker, message)
         else:
             eta = message.options.pop(NEXT_ATTEMPT_OPTION, None)
             when = datetime.fromtimestamp(eta / 1000, UTC) if eta else None
-            self._finish(job_id, message, "retrying", error=describe(exception), eta=when)
+            error = describe(exception)
+            self._write(
+                lambda conn: store.ops.record_attempt(
+                    conn,
+                    attempt,
+                    status="retrying",
+                    job_status="failed",
+                    error=error,
+                    next_attempt_at=when,
+                )
+            )
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        job_id = message_job_id(message)
-        _local.ended = False
-        if job_id is not None and message.failed:
-            self._dead(broker, job_id, message, None, reason="age_limit")
+        if message_job_id(message) is None or not message.failed:
+            return
+        run = getattr(message, RUN_ATTRIBUTE, None)
+        attempt = run.attempt if isinstance(run, StageRun) else _attempt(broker, message)
+        self._dead(broker, attempt, message, None, reason="age_limit")
 
-    def _finish(
-        self,
-        job_id: str,
-        message: Any,
-        status: str,
-        *,
-        result: Any = None,
-        error: str | None = None,
-        eta: datetime | None = None,
-    ) -> bool:
-        final = status == "succeeded" and result is not None
-        job_status = {"succeeded": "succeeded" if final else "running", "retrying": "failed"}
-        _local.ended = final
+    def _succeeded(self, run: StageRun) -> bool:
+        """Record the success of an actor that left it to Tracking, in one statement.
+
+        A job handed on commits lazily (see `ops.RECORD_HANDOFF_LAZILY`); a completed job
+        durably, with its result.
+        """
         return self._write(
-            lambda conn: store.ops.finish_stage(
+            lambda conn: store.ops.record_attempt(
                 conn,
-                job_id=job_id,
-                stage=message.actor_name,
-                status=status,
-                job_status=job_status[status],
-                error=error,
-                next_attempt_at=eta,
-                result=result if final and isinstance(result, dict) else None,
+                run.attempt,
+                status="succeeded",
+                job_status="succeeded" if run.final else "running",
+                result=run.result,
+                lazy=not run.final,
             ),
-            single=True,
-            durable=final or status != "succeeded",
+            autocommit=True,
         )
 
     def _dead(
-        self, broker: dramatiq.Broker, job_id: str, message: Any, exception: Any, *, reason: str
+        self,
+        broker: dramatiq.Broker,
+        attempt: Attempt,
+        message: Any,
+        exception: Any,
+        *,
+        reason: str,
     ) -> None:
-        letter = _letter(job_id, message, exception, reason=reason)
+        letter = _letter(attempt.job_id, message, exception, reason=reason)
 
         def write(conn: Connection) -> None:
             slug = letter["workflow_slug"] or store.deadletters.job_workflow_slug(
-                conn, job_id=job_id
+                conn, job_id=attempt.job_id
             )
             store.ops.insert_dead_letter(conn, letter={**letter, "workflow_slug": slug})
-            store.ops.finish_stage(
-                conn,
-                job_id=job_id,
-                stage=message.actor_name,
-                status="dead",
-                job_status="dead",
-                error=letter["error"],
+            store.ops.record_attempt(
+                conn, attempt, status="dead", job_status="dead", error=letter["error"]
             )
 
-        _local.ended = True
         if not self._write(write) and _rerun(broker, message):
             # PostgreSQL is unreachable: keep the message alive rather than reject it
             # unrecorded. (If Redis refuses too, it stays failed and goes to Redis's .XQ.)
             message.failed = False
 
-    def _write(
-        self, write: Callable[[Connection], None], *, single: bool = False, durable: bool = True
-    ) -> bool:
+    def _write(self, write: Callable[[Connection], None], *, autocommit: bool = False) -> bool:
         """Run `write` in a transaction, a few times if PostgreSQL fails; False if it never did.
 
-        `single`: `write` runs one statement, which commits on its own (autocommit);
-        `durable`: see `single_statements`.
+        `autocommit`: `write` runs one statement, which commits on its own (no BEGIN/COMMIT
+        round trips).
         """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                if single:
-                    with self.single_statements(durable=durable).connect() as conn:
-                        write(conn)
+                engine = self.engine_factory()
+                if autocommit:
+                    with engine.connect() as conn:
+                        write(conn.execution_options(isolation_level="AUTOCOMMIT"))
                 else:
-                    with self.engine_factory().begin() as conn:
+                    with engine.begin() as conn:
                         write(conn)
                 return True
             except Exception as err:
                 log.warning("status write failed (attempt %d): %r", attempt, err)
                 time.sleep(WRITE_PAUSE_S * attempt)
         return False
+
+
+def _attempt(broker: dramatiq.Broker, message: Any) -> Attempt:
+    """The attempt a message starts now (its job, stage and attempt number)."""
+    options = broker.get_actor(message.actor_name).options
+    return Attempt(
+        job_id=str(message_job_id(message)),
+        kind=options.get("job_kind", "task"),
+        stage=message.actor_name,
+        seq=options.get("stage_seq", 0),
+        attempt=message.options.get("retries", 0) + 1,
+        started_at=datetime.now(UTC),
+        workflow_slug=_workflow_slug(message),
+    )
 
 
 def _rerun(broker: dramatiq.Broker, message: Any) -> bool:

@@ -1,9 +1,10 @@
 """One actor per stage. Each loads its input, calls `pipeline`, commits once, then hands on.
 
-The next stage is sent as the actor's last statement, after the commit: if Redis refuses
-it the actor raises and is retried (the stage itself is idempotent), unlike the Pipelines
-middleware, which would swallow the failure. The stage that finishes a job calls
-`complete_job(result)` as its last statement.
+Each stage records its own outcome in that commit through its `StageRun` (`handed_on`, or
+`completed` with the job's result when it finishes the job), so the middleware has nothing
+left to write. The next stage is sent after the commit: if Redis
+refuses it the actor raises and is retried (the stage itself is idempotent), unlike the
+Pipelines middleware, which would swallow the failure.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pipeline.reference import describe_workflow
 from pipeline.store import companies, people, persons, reference
 from schemas.webhooks import TRUSTED, PersonProfileIngest
 from workers.broker import get_engine
-from workers.middleware import complete_job
+from workers.middleware import current_run
 
 #: Errors no retry can fix: the message goes straight to the dead-letter store.
 PERMANENT = (PermanentError, ValidationError)
@@ -35,6 +36,7 @@ def store_raw(job_id: str, body: dict[str, Any]) -> None:
     The body is the gateway's `model_dump` of an accepted request: validated again (the
     fields' own rules), but not linted and bounds-walked a second time.
     """
+    run = current_run()
     request = PersonProfileIngest.model_validate(body, context=TRUSTED)
     _register(request.workflow_slug)
     with get_engine().begin() as conn:
@@ -45,6 +47,7 @@ def store_raw(job_id: str, body: dict[str, Any]) -> None:
             workflow_slug=request.workflow_slug,
             raw_payload=request.raw_payload,
         )
+        run.handed_on(conn)
     extract_profile.send(job_id=job_id, raw_id=raw_id)
 
 
@@ -53,6 +56,7 @@ def store_raw(job_id: str, body: dict[str, Any]) -> None:
 )
 def extract_profile(job_id: str, raw_id: int) -> None:
     """Extract profile, experience and education from a raw payload; skip it if stale."""
+    run = current_run()
     with get_engine().begin() as conn:
         raw = people.load_person_payload(conn, raw_id=raw_id)
         profile = extract.extract_profile(raw["raw_payload"], linkedin_url=raw["linkedin_url"])
@@ -66,15 +70,17 @@ def extract_profile(job_id: str, raw_id: int) -> None:
                 experiences=profile.experiences,
                 educations=profile.educations,
             )
-    if not fresh:
-        complete_job({"linkedin_url": profile.linkedin_url, "stale": True})
-        return
-    sync_core.send(job_id=job_id, linkedin_url=profile.linkedin_url)
+            run.handed_on(conn)
+        else:
+            run.completed(conn, {"linkedin_url": profile.linkedin_url, "stale": True})
+    if not run.final:
+        sync_core.send(job_id=job_id, linkedin_url=profile.linkedin_url)
 
 
 @dramatiq.actor(queue_name="sync_core", throws=PERMANENT, job_kind="person_profile", stage_seq=3)
 def sync_core(job_id: str, linkedin_url: str) -> None:
     """Bring `core` in line with the person's extracted rows; the job's last stage."""
+    run = current_run()
     with get_engine().begin() as conn:  # companies commit at once: their rows are shared
         # The profile plus what workflows observed about the person (`store.persons`).
         profile = persons.profile_for_sync(conn, linkedin_url=linkedin_url)
@@ -82,7 +88,7 @@ def sync_core(job_id: str, linkedin_url: str) -> None:
         company_ids = companies.upsert_identified(conn, records=core.companies)
     with get_engine().begin() as conn:
         summary = sync.sync_person(conn, profile=profile, core=core, company_ids=company_ids)
-    complete_job({"linkedin_url": linkedin_url, "stale": False, **summary})
+        run.completed(conn, {"linkedin_url": linkedin_url, "stale": False, **summary})
 
 
 def _register(slug: str) -> None:

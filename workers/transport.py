@@ -283,6 +283,11 @@ class Enqueuer:
         data = await self.client.get(_queued_key(self.namespace, job_id))
         return orjson.loads(data) if data else None
 
+    async def running(self, job_id: str) -> dict[str, Any] | None:
+        """The attempt a worker last started for the job (`workers.middleware.Tracking`)."""
+        data = await self.client.get(running_key(self.namespace, job_id))
+        return orjson.loads(data) if data else None
+
 
 def _message(actor: Address, kwargs: dict[str, Any]) -> dramatiq.Message[Any]:
     """The message `actor.send(**kwargs)` would enqueue, with its Redis id.
@@ -301,6 +306,11 @@ def _message(actor: Address, kwargs: dict[str, Any]) -> dramatiq.Message[Any]:
 
 def _queued_key(namespace: str, job_id: str) -> str:
     return f"{namespace}:queued:{job_id}"
+
+
+def running_key(namespace: str, job_id: str) -> str:
+    """Where the attempt a worker is running for a job is kept (see `Tracking`)."""
+    return f"{namespace}:running:{job_id}"
 
 
 class HqRedisBroker(RedisBroker):

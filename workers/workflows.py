@@ -1,9 +1,9 @@
 """The one actor chain every workflow definition runs on: store raw → extract → sync.
 
 Messages name the definition (by the raw row), never a workflow-specific actor, so a new
-definition needs no new actor. Each stage commits once, then sends the next as its last
-statement (see `workers.stages`); every stage is idempotent, so retries and dead-letter
-replays are safe.
+definition needs no new actor. Each stage commits once, its status recorded in that commit
+through its `StageRun`, then sends the next as its last statement (see `workers.stages`);
+every stage is idempotent, so retries and dead-letter replays are safe.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pipeline.store import workflows as store
 from pipeline.workflows import registry
 from pipeline.workflows.facts import Facts
 from workers.broker import get_engine
-from workers.middleware import complete_job
+from workers.middleware import current_run
 from workers.stages import PERMANENT
 
 #: `ops.jobs.kind` of every workflow job.
@@ -30,6 +30,7 @@ def store_workflow(job_id: str, body: dict[str, Any]) -> None:
     `body` is the gateway's envelope: ``{"workflow_slug", "definition", "natural_key",
     "received"}``; `definition` is None when the slug is registered onto no definition.
     """
+    run = current_run()
     with get_engine().begin() as conn:
         raw_id = store.insert_payload(
             conn,
@@ -39,12 +40,14 @@ def store_workflow(job_id: str, body: dict[str, Any]) -> None:
             natural_key=body.get("natural_key"),
             raw_payload=body["received"],
         )
+        run.handed_on(conn)
     extract_workflow.send(job_id=job_id, raw_id=raw_id)
 
 
 @dramatiq.actor(queue_name="extract_workflow", throws=PERMANENT, job_kind=JOB_KIND, stage_seq=2)
 def extract_workflow(job_id: str, raw_id: int) -> None:
     """Run the definition's pure extractor; a body it cannot extract stays raw only."""
+    run = current_run()
     with get_engine().begin() as conn:
         raw = store.load_payload(conn, raw_id=raw_id)
         definition = registry.get(raw["definition"])
@@ -54,15 +57,18 @@ def extract_workflow(job_id: str, raw_id: int) -> None:
         store.mark_extracted(
             conn, raw_id=raw_id, facts=facts.model_dump(mode="json") if facts else None
         )
-    if facts is None:
-        complete_job(_result(raw, extracted=False))
-        return
-    sync_workflow.send(job_id=job_id, raw_id=raw_id)
+        if facts is None:
+            run.completed(conn, _result(raw, extracted=False))
+        else:
+            run.handed_on(conn)
+    if not run.final:
+        sync_workflow.send(job_id=job_id, raw_id=raw_id)
 
 
 @dramatiq.actor(queue_name="sync_workflow", throws=PERMANENT, job_kind=JOB_KIND, stage_seq=3)
 def sync_workflow(job_id: str, raw_id: int) -> None:
     """Apply the extracted facts to `core` (facts, identity, golden record) in one transaction."""
+    run = current_run()
     with get_engine().begin() as conn:
         raw = store.load_payload(conn, raw_id=raw_id)
         facts = Facts.model_validate(raw["facts"])
@@ -74,7 +80,7 @@ def sync_workflow(job_id: str, raw_id: int) -> None:
             received_at=raw["received_at"],
         )
         store.add_flags(conn, raw_id=raw_id, flags=summary["flags"])
-    complete_job(_result(raw, extracted=True) | summary)
+        run.completed(conn, _result(raw, extracted=True) | summary)
 
 
 def _result(raw: Any, *, extracted: bool) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,104 +18,117 @@ from pipeline import tables as t
 FINAL = ("succeeded", "dead")
 
 
-#: Every stage attempt starts here, in one round trip: the job row (created by its first
-#: stage), the stage row and the event. These two statements run for every message, so they
-#: are SQL constants: nothing to build or cache-key per call (4× cheaper than the Core
-#: constructs), and psycopg prepares them server-side after a few runs.
-START_STAGE = text(
-    """
+#: How one attempt of one stage ended, in one round trip: the job row (created by the
+#: first attempt recorded), the stage row and the history event. A stage that succeeds runs
+#: it inside its own transaction, so its rows and its status commit together; a failed
+#: attempt's record commits on its own (the stage's transaction rolled back). Nothing is
+#: written when an attempt starts: "running" lives in Redis while the message is in flight
+#: (`workers.middleware.Tracking`).
+#:
+#: While a job is not final, a record only moves the job if no later stage of it started
+#: after this attempt did: a stage recorded after it handed on (an actor that leaves its
+#: record to Tracking) must not turn the job back. `{durability}` is filled in below.
+_RECORD_ATTEMPT = """
     WITH job AS (
-        INSERT INTO ops.jobs (job_id, kind, status, stage, workflow_slug)
-        VALUES (:job_id, :kind, 'running', :stage, :workflow_slug)
+        INSERT INTO ops.jobs AS j (job_id, kind, status, stage, workflow_slug, error, result,
+                                   finished_at)
+        VALUES (:job_id, :kind, :job_status, :stage, :workflow_slug, :error,
+                CAST(:result AS jsonb), CASE WHEN :final THEN now() END)
         ON CONFLICT (job_id) DO UPDATE SET
-            status = 'running', stage = EXCLUDED.stage, error = NULL,
-            workflow_slug = COALESCE(ops.jobs.workflow_slug, EXCLUDED.workflow_slug),
-            updated_at = now()
+            status = EXCLUDED.status, stage = EXCLUDED.stage, error = EXCLUDED.error,
+            workflow_slug = COALESCE(j.workflow_slug, EXCLUDED.workflow_slug),
+            updated_at = now(), finished_at = EXCLUDED.finished_at,
+            result = COALESCE(EXCLUDED.result, j.result)
+        WHERE :final OR NOT EXISTS (
+            SELECT 1 FROM ops.job_stages later
+            WHERE later.job_id = :job_id AND later.seq > :seq AND later.started_at > :started_at
+        )
     ), stage AS (
-        INSERT INTO ops.job_stages (job_id, stage, seq, status, attempts, started_at)
-        VALUES (:job_id, :stage, :seq, 'running', :attempt, now())
+        INSERT INTO ops.job_stages AS s (job_id, stage, seq, status, attempts, started_at,
+                                         finished_at, next_attempt_at, error)
+        VALUES (:job_id, :stage, :seq, :status, :attempt, :started_at, clock_timestamp(),
+                :next_attempt_at, :error)
         ON CONFLICT (job_id, stage) DO UPDATE SET
-            status = 'running', attempts = EXCLUDED.attempts, started_at = now(),
-            finished_at = NULL, next_attempt_at = NULL
+            status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+            started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+            next_attempt_at = EXCLUDED.next_attempt_at, error = EXCLUDED.error
     )
     INSERT INTO ops.job_events (job_id, stage, event, detail)
-    VALUES (:job_id, :stage, 'started', :detail)
-    """
-)
+    SELECT :job_id, :stage, :status, :detail FROM {durability}
+"""
 
-#: How an attempt ended, in one round trip. A stage hands on before its own success is
-#: recorded, so the next stage may have started (or even finished the job) already: while
-#: the job is still running, only the job's current stage moves it.
-FINISH_STAGE = text(
-    """
-    WITH stage AS (
-        UPDATE ops.job_stages SET
-            status = :status, error = :error, finished_at = now(),
-            next_attempt_at = :next_attempt_at
-        WHERE job_id = :job_id AND stage = :stage
-    ), job AS (
-        UPDATE ops.jobs SET
-            status = :job_status, stage = :stage, error = :error, updated_at = now(),
-            finished_at = CASE WHEN :final THEN now() END,
-            result = COALESCE(CAST(:result AS jsonb), result)
-        WHERE job_id = :job_id AND (:job_status <> 'running' OR stage = :stage)
-    )
-    INSERT INTO ops.job_events (job_id, stage, event, detail)
-    VALUES (:job_id, :stage, :status, :detail)
-    """
-).bindparams(
+_PARAMS = (
     bindparam("error", type_=Text),
     bindparam("next_attempt_at", type_=DateTime(timezone=True)),
+    bindparam("started_at", type_=DateTime(timezone=True)),
     bindparam("job_status", type_=Text),
     bindparam("final", type_=Boolean),
     bindparam("result", type_=Text),
     bindparam("detail", type_=Text),
 )
 
+#: The record, committed durably (the usual case: a stage's own transaction, any failure).
+RECORD_ATTEMPT = text(_RECORD_ATTEMPT.format(durability="(SELECT 1) AS durable")).bindparams(
+    *_PARAMS
+)
 
-def start_stage(
-    conn: Connection,
-    *,
-    job_id: str,
-    kind: str,
-    stage: str,
-    seq: int,
-    attempt: int,
-    workflow_slug: str | None = None,
-) -> None:
-    """Mark a stage running (creating the job on its first stage) and log the attempt."""
-    conn.execute(
-        START_STAGE,
-        {
-            "job_id": job_id,
-            "kind": kind,
-            "stage": stage,
-            "seq": seq,
-            "attempt": attempt,
-            "workflow_slug": workflow_slug,
-            "detail": f"attempt {attempt}",
-        },
+#: The same record as one autocommit statement whose commit does not wait for the WAL
+#: flush (`synchronous_commit` off for its own implicit transaction). Only for the success
+#: of a stage that handed on and wrote nothing else: the next stage's durable commit makes
+#: it durable too (WAL is flushed in order), and a PostgreSQL crash can only lose it while
+#: the next stage is still in flight, which then runs again.
+RECORD_HANDOFF_LAZILY = text(
+    _RECORD_ATTEMPT.format(
+        durability="(SELECT set_config('synchronous_commit', 'off', true)) AS lazy"
     )
+).bindparams(*_PARAMS)
 
 
-def finish_stage(
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of one stage of one job: what its record names."""
+
+    job_id: str
+    kind: str
+    stage: str
+    seq: int
+    attempt: int
+    started_at: datetime
+    workflow_slug: str | None = None
+
+
+def record_attempt(
     conn: Connection,
+    attempt: Attempt,
     *,
-    job_id: str,
-    stage: str,
     status: str,
     job_status: str,
     error: str | None = None,
     next_attempt_at: datetime | None = None,
     result: Mapping[str, Any] | None = None,
+    lazy: bool = False,
 ) -> None:
-    """Record how an attempt ended; `job_status` is what the whole job is now."""
-    detail = error if next_attempt_at is None else f"{error} (next attempt {next_attempt_at})"
+    """Record how `attempt` ended (`status`) and what the whole job is now (`job_status`).
+
+    `lazy`: see `RECORD_HANDOFF_LAZILY` (only for a non-final success on an autocommit
+    connection).
+    """
+    if error is None:
+        detail = f"attempt {attempt.attempt}"
+    elif next_attempt_at is None:
+        detail = error
+    else:
+        detail = f"{error} (next attempt {next_attempt_at})"
     conn.execute(
-        FINISH_STAGE,
+        RECORD_HANDOFF_LAZILY if lazy else RECORD_ATTEMPT,
         {
-            "job_id": job_id,
-            "stage": stage,
+            "job_id": attempt.job_id,
+            "kind": attempt.kind,
+            "stage": attempt.stage,
+            "seq": attempt.seq,
+            "attempt": attempt.attempt,
+            "started_at": attempt.started_at,
+            "workflow_slug": attempt.workflow_slug,
             "status": status,
             "job_status": job_status,
             "final": job_status in FINAL,

@@ -139,12 +139,19 @@ def test_each_stage_run_twice_changes_nothing(
     before, snapshot = table_counts(engine), _core_snapshot(engine)
     with engine.connect() as conn:
         raw_id = conn.execute(select(t.person_payloads.c.id)).scalar_one()
-    # Run each stage function again directly, as a redelivered message would.
+    # Deliver each stage's message again, as a redelivery would (each also hands on).
     body = load_fixture("payloads/proxycurl_b.json")
-    stages.store_raw.fn(job_id=job["job_id"], body=body)
-    stages.extract_profile.fn(job_id=job["job_id"], raw_id=raw_id)
-    stages.sync_core.fn(job_id=job["job_id"], linkedin_url=job["result"]["linkedin_url"])
+    stages.store_raw.send(job_id=job["job_id"], body=body)
+    stages.extract_profile.send(job_id=job["job_id"], raw_id=raw_id)
+    stages.sync_core.send(job_id=job["job_id"], linkedin_url=job["result"]["linkedin_url"])
     drain(worker)
+    again = client.get(f"/jobs/{job['job_id']}").json()
+    assert again["status"] == "succeeded"
+    assert {s["stage"]: s["attempts"] for s in again["stages"]} == {
+        "store_raw": 1,
+        "extract_profile": 1,
+        "sync_core": 1,
+    }
     assert table_counts(engine) == before
     assert _core_snapshot(engine) == snapshot
 
