@@ -20,6 +20,7 @@ from gateway import (
     routes_read,
     routes_reference,
     routes_signals,
+    routes_reprocess,
     routes_workflows,
     runtime,
     security,
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_read,
         routes_signals,
         routes_workflows,
+        routes_reprocess,
         metrics,
     ):
         app.include_router(module.router, responses=errors.GUARDED)

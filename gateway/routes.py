@@ -17,7 +17,7 @@ from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, Servi
 from gateway.errors import ApiError
 from gateway.queue import content_key, fingerprint, idempotency_key
 from pipeline import callbacks, jobstate
-from pipeline.store import dashboard, leads, ops, read
+from pipeline.store import dashboard, leads, ops, read, reprocess
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
 from schemas.callbacks import UnsafeUrl, parse_target
 from schemas.webhooks import PersonProfileIngest
@@ -177,6 +177,11 @@ async def get_job(job_id: str, services: ServicesDep, principal: ClientDep) -> J
     """
     job_key = _uuid(job_id)
     stored = await _run_sync(services, ops.load_job, job_id=job_key)
+    if stored is not None and stored["kind"] == reprocess.JOB_KIND:
+        total = (stored["result"] or {}).get("total")
+        stored["counts"] = await _run_sync(
+            services, reprocess.progress, job_id=job_key, total=total
+        )
     job = jobstate.with_running(job_key, stored, await services.enqueuer.running(job_key))
     queued = (
         None if job is not None and principal.is_admin else await services.enqueuer.queued(job_key)

@@ -643,10 +643,21 @@ jobs = Table(
     _now(),
     _now("updated_at"),
     Column("finished_at", DateTime(timezone=True)),
+    Column(
+        "parent_job_id",
+        UUID(as_uuid=False),
+        comment="the batch job (a reprocess) this job is one item of",
+    ),
     CheckConstraint(
         "status IN ('queued', 'running', 'succeeded', 'failed', 'dead')", name="status"
     ),
     Index("ix_jobs_status_updated", "status", "updated_at"),
+    Index(
+        "ix_jobs_parent_status",
+        "parent_job_id",
+        "status",
+        postgresql_where=text("parent_job_id IS NOT NULL"),
+    ),
     Index("ix_jobs_workflow_slug", "workflow_slug"),
     # The person a finished profile job was about, for the workflow-enrichment status.
     Index("ix_jobs_result_linkedin_url", text("(result ->> 'linkedin_url')")),

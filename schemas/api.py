@@ -61,6 +61,10 @@ class JobStatus(BaseModel):
     callback: CallbackStatus | None = Field(
         default=None, description="Write-back of the outcome to the request's callback_url"
     )
+    counts: dict[str, int | None] | None = Field(
+        default=None,
+        description="A reprocess job's progress: payloads `done`, `failed` (dead), `total`",
+    )
     created_at: datetime | None = None
     updated_at: datetime | None = None
     finished_at: datetime | None = None

@@ -11,5 +11,6 @@ broker.setup_broker()
 from workers import delivery as delivery  # noqa: E402
 from workers import leads as leads  # noqa: E402
 from workers import lookups as lookups  # noqa: E402
+from workers import reprocess as reprocess  # noqa: E402
 from workers import stages as stages  # noqa: E402
 from workers import workflows as workflows  # noqa: E402

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gateway.cli import ops
+from gateway.cli import ops, reprocess
 from gateway.cli.dlq import cli_engine, database_url, dlq_app, jobs_app
 from schemas.settings import get_settings
 
@@ -185,6 +185,7 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="The id from `keys li
 
 
 app.command("import")(ops.import_file)
+app.command("reprocess")(reprocess.reprocess)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,137 @@
+"""SQL for reprocessing stored raw payloads: select them, create their jobs, count progress.
+
+A reprocess names payloads by a selection (`workflow_slug`, `since`/`until` on
+`received_at`, a person's canonical `linkedin_url`, or all of them) over one raw table at a
+time. Each payload becomes a job of its own (a child of the reprocess job,
+`ops.jobs.parent_job_id`), whose id is derived from the parent's id and the payload's, so
+running a batch again creates nothing new.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from pipeline import tables as t
+
+#: `ops.jobs.kind` of a reprocess job (its children have their payload's own kind).
+JOB_KIND = "reprocess"
+
+#: Child-job statuses counted as done and as failed (dead-lettered; a replay may fix them).
+DONE, FAILED = "succeeded", "dead"
+
+
+def _conditions(table: Table, selection: Mapping[str, Any]) -> list[ColumnElement[bool]] | None:
+    """The selection's filters on `table`; None when `table` cannot match it at all."""
+    where: list[ColumnElement[bool]] = []
+    if selection.get("workflow_slug"):
+        where.append(table.c.workflow_slug == selection["workflow_slug"])
+    if selection.get("since"):
+        where.append(table.c.received_at >= _time(selection["since"]))
+    if selection.get("until"):
+        where.append(table.c.received_at < _time(selection["until"]))
+    if selection.get("linkedin_url"):
+        if "linkedin_url" not in table.c:
+            return None
+        where.append(_person(table, selection["linkedin_url"]))
+    return where
+
+
+def _person(table: Table, linkedin_url: str) -> ColumnElement[bool]:
+    """Payloads of one person (canonical URL): sent with that URL, or whose job found it in
+    the payload (any spelling was sent, or none: `ops.jobs.result` has the canonical one)."""
+    jobs = t.jobs
+    identified = select(jobs.c.job_id).where(jobs.c.result["linkedin_url"].astext == linkedin_url)
+    return (table.c.linkedin_url == linkedin_url) | table.c.job_id.in_(identified)
+
+
+def _time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def count_payloads(conn: Connection, *, table: Table, selection: Mapping[str, Any]) -> int:
+    """How many payloads of `table` the selection names."""
+    where = _conditions(table, selection)
+    if where is None:
+        return 0
+    query = select(func.count()).select_from(table).where(*where)
+    return int(conn.execute(query).scalar_one())
+
+
+def child_job_id(parent_job_id: str, source: str, raw_id: int) -> str:
+    """The job id of one payload's reprocess (stable: same parent and payload, same id)."""
+    return str(uuid.uuid5(uuid.UUID(parent_job_id), f"{source}:{raw_id}"))
+
+
+def create_batch(
+    conn: Connection,
+    *,
+    table: Table,
+    selection: Mapping[str, Any],
+    after_id: int,
+    limit: int,
+    parent_job_id: str,
+    source: str,
+    kind: str,
+    stage: str,
+) -> list[tuple[str, int]]:
+    """The next `limit` payloads after `after_id` (by id), each with its child job created
+    (`queued`, idempotent); returns (child job id, raw id) pairs in id order."""
+    where = _conditions(table, selection)
+    if where is None:
+        return []
+    query = (
+        select(table.c.id, table.c.workflow_slug)
+        .where(table.c.id > after_id, *where)
+        .order_by(table.c.id)
+        .limit(limit)
+    )
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
+    children = [
+        {
+            "job_id": child_job_id(parent_job_id, source, raw_id),
+            "kind": kind,
+            "status": "queued",
+            "stage": stage,
+            "workflow_slug": slug,
+            "parent_job_id": parent_job_id,
+        }
+        for raw_id, slug in rows
+    ]
+    conn.execute(insert(t.jobs).values(children).on_conflict_do_nothing(index_elements=["job_id"]))
+    return [(child["job_id"], raw_id) for child, (raw_id, _) in zip(children, rows, strict=True)]
+
+
+def child_counts(conn: Connection, *, parent_job_id: str) -> dict[str, int]:
+    """A reprocess job's children so far: `done`, `failed` and `in_flight`."""
+    jobs = t.jobs
+    rows = conn.execute(
+        select(jobs.c.status, func.count())
+        .where(jobs.c.parent_job_id == parent_job_id)
+        .group_by(jobs.c.status)
+    ).all()
+    by_status = {str(status): int(n) for status, n in rows}
+    done, failed = by_status.pop(DONE, 0), by_status.pop(FAILED, 0)
+    return {"done": done, "failed": failed, "in_flight": sum(by_status.values())}
+
+
+def progress(conn: Connection, *, job_id: str, total: int | None) -> dict[str, int | None]:
+    """What `GET /jobs/{id}` shows of a reprocess: children `done`, `failed`, and `total`."""
+    counts = child_counts(conn, parent_job_id=job_id)
+    return {"done": counts["done"], "failed": counts["failed"], "total": total}
+
+
+def note_total(conn: Connection, *, job_id: str, total: int) -> None:
+    """Keep a reprocess job's total in its result while it runs (counts come from children)."""
+    conn.execute(
+        update(t.jobs)
+        .where(t.jobs.c.job_id == job_id)
+        .values(result=func.jsonb_build_object("total", total))
+    )
