@@ -14,10 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from base import canonical
 from gateway.deps import AdminDep, ServicesDep
 from gateway.errors import ApiError
 from gateway.routes import IdempotencyKey, accept
-from pipeline import normalize
 from schemas.reprocess_api import ReprocessAccepted, ReprocessPreview, ReprocessRequest
 from workers import reprocess
 
@@ -46,10 +46,10 @@ async def reprocess_payloads(
     every payload is through."""
     selection = payload.selection()
     if payload.linkedin_url is not None:
-        canonical = normalize.linkedin_url(payload.linkedin_url)
-        if canonical is None:
+        person = canonical.linkedin_url(payload.linkedin_url)
+        if person is None:
             raise ApiError(422, "is not a LinkedIn profile URL", field="linkedin_url")
-        selection["linkedin_url"] = canonical
+        selection["linkedin_url"] = person
 
     def count() -> int:
         with services.engine.connect() as conn:
