@@ -1,9 +1,10 @@
 """The operator's console under `/dashboard/`: dead letters by cause, job search, a job's body.
 
-Pages share the dashboard's sign-in (`gateway.dashboard`): without an admin's cookie they
+Pages share the dashboard's sign-in (`gateway.dashboard`): without an admin's session they
 answer the login form. Every filter is a query parameter, so a view is a URL to share. The
-Replay group button posts the group's `filter` to `POST /dead-letters/replay`, the endpoint
-scripts use; nothing here writes.
+Replay group button posts the group's `filter` to `/dashboard/dead-letters/replay`, which
+runs the handler of `POST /dead-letters/replay` (the endpoint scripts use); nothing here
+writes.
 """
 
 from __future__ import annotations

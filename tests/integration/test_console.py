@@ -92,6 +92,17 @@ def _person(api: httpx.Client, slug: str, **raw: Any) -> str:
     return str(answer.json()["job_id"])
 
 
+def _go(browser: Any, element: Any) -> None:
+    """Click a link or submit button and wait until the next page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+
+
 def _screenshot(browser: Any, name: str) -> None:
     folder = os.environ.get("HQ_CONSOLE_SCREENSHOTS")
     if folder:
@@ -135,14 +146,14 @@ def test_dead_letters_grouped_by_cause_and_a_group_replayed(
             _wait(api, job, "dead")
 
         # When the operator opens the dead letters...
-        browser.find_element(By.ID, "nav-letters").click()
+        _go(browser, browser.find_element(By.ID, "nav-letters"))
         groups = _rows(browser, "groups")
         assert [g.find_element(By.CSS_SELECTOR, "a.count").text for g in groups] == ["3", "1"]
         assert "person <value> refused, id <uuid>" in groups[0].text
         _screenshot(browser, "dead-letters")
 
         # ...a group's count opens its letters (a URL to share)...
-        groups[0].find_element(By.CSS_SELECTOR, "a.count").click()
+        _go(browser, groups[0].find_element(By.CSS_SELECTOR, "a.count"))
         assert "group=" in browser.current_url
         assert {r.get_attribute("data-id") for r in _rows(browser, "letters")} == {
             str(i["id"])
@@ -186,12 +197,12 @@ def test_job_page_shows_the_body_and_why_its_shape_was_refused(live: str, browse
         _wait(api, big, "succeeded")
 
         # The operator finds the dead job by filtering jobs on their status...
-        browser.find_element(By.ID, "nav-jobs").click()
+        _go(browser, browser.find_element(By.ID, "nav-jobs"))
         Select(browser.find_element(By.ID, "f-status")).select_by_visible_text("dead")
-        browser.find_element(By.ID, "apply").click()
+        _go(browser, browser.find_element(By.ID, "apply"))
         assert "status=dead" in browser.current_url
         [row] = _rows(browser, "jobs")
-        row.find_element(By.CSS_SELECTOR, "a").click()
+        _go(browser, row.find_element(By.CSS_SELECTOR, "a"))
 
         # ...and reads the body and the diagnosis.
         assert "UnknownShapeError" in browser.find_element(By.ID, "job-error").text
@@ -236,11 +247,11 @@ def test_jobs_filter_by_person_client_company_and_time(live: str, browser: Any) 
             browser.get(f"{live}/dashboard/jobs?{query}")
             return {r.get_attribute("data-job") for r in _rows(browser, "jobs")}
 
-        browser.find_element(By.ID, "nav-jobs").click()
+        _go(browser, browser.find_element(By.ID, "nav-jobs"))
         browser.find_element(By.ID, "f-linkedin_url").send_keys(
             "HTTPS://LinkedIn.com/in/Filter-Ann/"
         )
-        browser.find_element(By.ID, "apply").click()
+        _go(browser, browser.find_element(By.ID, "apply"))
         assert {r.get_attribute("data-job") for r in _rows(browser, "jobs")} == {person}
         shared = browser.current_url
         assert "linkedin_url=https%3A%2F%2Fwww.linkedin.com%2Fin%2Ffilter-ann" in shared
@@ -281,7 +292,7 @@ def test_workflows_show_traffic_latency_extraction_and_a_stopped_one(
         for i in range(3):
             _wait(api, _person(api, f"wf-{i}"), "succeeded")
 
-    browser.find_element(By.ID, "nav-workflows").click()
+    _go(browser, browser.find_element(By.ID, "nav-workflows"))
     row = browser.find_element(
         By.CSS_SELECTOR, "#workflows tr[data-workflow='clay-person-profile']"
     )
@@ -296,7 +307,7 @@ def test_workflows_show_traffic_latency_extraction_and_a_stopped_one(
     row = browser.find_element(
         By.CSS_SELECTOR, "#workflows tr[data-workflow='clay-person-profile']"
     )
-    row.find_element(By.CSS_SELECTOR, "a").click()
+    _go(browser, row.find_element(By.CSS_SELECTOR, "a"))
     assert len(_rows(browser, "jobs")) == 4
 
 
@@ -327,7 +338,7 @@ def test_a_golden_record_tells_its_story(live: str, browser: Any) -> None:
         _wait(api, company_job, "succeeded")
 
     # The operator looks a person up by any spelling of their URL...
-    browser.find_element(By.ID, "nav-jobs").click()
+    _go(browser, browser.find_element(By.ID, "nav-jobs"))
     box = browser.find_element(By.ID, "person-query")
     box.send_keys("linkedin.com/in/Story-Ann\n")
     assert browser.find_element(By.ID, "record-title").text == "PERSON MARISOL QUENNELL"
@@ -348,12 +359,12 @@ def test_a_golden_record_tells_its_story(live: str, browser: Any) -> None:
     jobs = {r.get_attribute("data-job"): r for r in _rows(browser, "record-jobs")}
     assert set(jobs) == {job, company_job}
     _screenshot(browser, "company")
-    jobs[company_job].find_element(By.CSS_SELECTOR, "a").click()
+    _go(browser, jobs[company_job].find_element(By.CSS_SELECTOR, "a"))
     assert "clay-company-firmographics" in browser.find_element(By.ID, "job").text
     assert '"industry": "Software"' in browser.find_element(By.ID, "body").text
     browser.back()
     jobs = {r.get_attribute("data-job"): r for r in _rows(browser, "record-jobs")}
-    jobs[job].find_element(By.CSS_SELECTOR, "a").click()
+    _go(browser, jobs[job].find_element(By.CSS_SELECTOR, "a"))
     assert browser.find_element(By.ID, "job-status").get_attribute("data-status") == "succeeded"
     browser.get(f"{live}/dashboard/company/nobody.example")
     assert browser.find_element(By.ID, "missing")
