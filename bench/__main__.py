@@ -1,6 +1,6 @@
-"""`python -m bench [accept chain lookup memory] [flags]`: run benchmarks, print a table.
+"""`python -m bench [accept chain lookup memory reprocess] [flags]`: run benchmarks, print a table.
 
-With no names it runs all four with modest sizes (a few minutes on 2 cores); the flags make
+With no names it runs them all with modest sizes (a few minutes on 2 cores); the flags make
 bigger runs (`--memory-profiles 10000`, `--chain-profiles 2000`, …). `--profile-dir DIR`
 also samples the gateway and the chain worker with py-spy and prints where the time goes.
 """
@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import accept, chain, lookup, memory, report
+from bench import accept, chain, lookup, memory, report, reprocess
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[report.Figure]]] = {
     "accept": accept.run,
     "chain": chain.run,
     "lookup": lookup.run,
     "memory": memory.run,
+    "reprocess": reprocess.run,
 }
 
 
@@ -37,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
     parser.add_argument("--profile-dir", default=None, help="py-spy the gateway and the worker")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    for module in (accept, chain, lookup, memory):
+    for module in (accept, chain, lookup, memory, reprocess):
         module.add_arguments(parser)
     return parser
 
