@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway import dashboard
 from gateway.deps import Services, ServicesDep, get_viewer
 from gateway.routes_ops import group_filter
-from pipeline import callbacks, diagnose
+from pipeline import callbacks, diagnose, jobstate
 from pipeline.store import console, deadletters, ops
 from schemas.ops_api import DeadLetterFilter, JobFilter
 
@@ -161,13 +161,17 @@ def _job_key(job_id: str) -> str | None:
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 async def job(request: Request, services: ServicesDep, job_id: str) -> Response:
     """One job: status, stages, history, result, the body as received and, for a shape
-    error, what the shape detector saw."""
+    error, what the shape detector saw. A stage in flight shows `running` (from the
+    worker's marker in Redis, as `GET /jobs/{id}` shows it)."""
+    key = _job_key(job_id)
+    marker = await services.enqueuer.running(key) if key else None
 
     def read(conn: Connection) -> dict[str, Any] | None:
-        key = _job_key(job_id)
-        found = ops.load_job(conn, job_id=key) if key else None
-        if found is None:
+        stored = ops.load_job(conn, job_id=key) if key else None
+        if stored is None:
             return None
+        found = jobstate.with_running(key or "", stored, marker)
+        assert found is not None
         found["callback"] = callbacks.summary(found["events"])
         raw = console.raw_payload(conn, job_id=key or "")
         return {"job": found, "result_json": _pretty(found["result"]), **_body(found, raw)}

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
 from pipeline.jobstate import running_marker
-from tests.conftest import load_fixture
+from tests.conftest import ADMIN_KEY, load_fixture
 from tests.integration.conftest import wait_job
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
@@ -122,3 +122,24 @@ def test_running_comes_from_the_attempt_in_flight(
     kept = orjson.loads(client_redis.get(running_key(namespace, done["job_id"])) or b"null")
     assert kept["stage"] == "sync_core"
     assert client.get(f"/jobs/{done['job_id']}").json()["status"] == "succeeded"
+
+
+def test_the_console_job_page_shows_the_stage_in_flight(
+    client: TestClient, worker: dramatiq.Worker, redis_url: str, namespace: str
+) -> None:
+    from workers.transport import running_key
+
+    job = wait_job(client, _post(client, "payloads/proxycurl_b.json"))
+    # A redelivery of its last stage, started after the recorded attempt, is in flight.
+    marker = running_marker(
+        kind="person_profile", stage="sync_core", seq=3, attempt=1, started_at=datetime.now(UTC)
+    )
+    redis.Redis.from_url(redis_url).set(
+        running_key(namespace, job["job_id"]), orjson.dumps(marker), ex=60
+    )
+    assert client.get(f"/jobs/{job['job_id']}").json()["status"] == "running"
+    login = client.post("/dashboard/login", data={"key": ADMIN_KEY}, follow_redirects=False)
+    assert login.status_code == 303
+    page = client.get(f"/dashboard/jobs/{job['job_id']}")
+    assert page.status_code == 200
+    assert 'data-status="running"' in page.text
