@@ -20,9 +20,7 @@ from pipeline import callbacks, jobstate
 from pipeline.store import dashboard, leads, ops, read, reprocess
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
 from schemas.callbacks import UnsafeUrl, parse_target
-from schemas.webhooks import PersonProfileIngest
 from workers import callbacks as hooks
-from workers import stages
 from workers.transport import Intake
 
 router = APIRouter()
@@ -138,33 +136,6 @@ def _accepted(
         status=status,
         status_url=str(request.url_for("get_job", job_id=job_id)),
         duplicate=duplicate,
-    )
-
-
-@router.post(
-    "/run/people/clay-native/person-profile/ingest",
-    status_code=202,
-    response_model=JobAccepted,
-    tags=["ingest"],
-    summary="Ingest one person profile (Clay, Proxycurl or People Data Labs shape)",
-)
-async def ingest_person_profile(
-    request: Request,
-    payload: PersonProfileIngest,
-    services: ServicesDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyKey = None,
-    force: Force = False,
-) -> JobAccepted:
-    return await accept(
-        request,
-        services,
-        actor=stages.store_raw,
-        kind="person_profile",
-        body=payload.message_body(),
-        scope=str(principal.key_id),
-        idempotency=idempotency,
-        force=force,
     )
 
 

@@ -12,56 +12,20 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from base import canonical
 from gateway import params
-from gateway.deps import ClientDep, ConnectionDep, ServicesDep
+from gateway.deps import ClientDep, ConnectionDep
 from gateway.errors import ApiError, error_answer
-from gateway.routes import Force, IdempotencyKey, accept
 from pipeline.store import leads
-from schemas.api import JobAccepted
-from schemas.leads_api import LEAD_WORKFLOW, LeadIngest, LeadsPage
-from workers import leads as lead_actors
+from schemas.leads_api import LeadsPage
 
 router = APIRouter(tags=["leads"])
 
 _SCOPED: dict[int | str, dict[str, Any]] = {
     403: error_answer("The key is scoped to another client_domain")
 }
-
-
-@router.post(
-    "/run/client/leads/ingest",
-    status_code=202,
-    response_model=JobAccepted,
-    responses=_SCOPED,
-    summary="Ingest one client form lead",
-)
-async def ingest_lead(
-    request: Request,
-    payload: LeadIngest,
-    services: ServicesDep,
-    principal: ClientDep,
-    idempotency: IdempotencyKey = None,
-    force: Force = False,
-) -> JobAccepted:
-    """Stored raw, then normalised into `client.leads`, `leads_people`, `leads_companies`."""
-    principal.require_client(payload.normalized_client_domain())
-    # Kept exactly as sent, untrimmed: FastAPI's own parse of the body (the standard
-    # library's, so integers of any size stay exact), cached on the request.
-    received = await request.json()
-    return await accept(
-        request,
-        services,
-        actor=lead_actors.store_lead,
-        kind="client_lead",
-        body={"workflow_slug": LEAD_WORKFLOW, "lead": received},
-        scope=str(principal.key_id),
-        idempotency=idempotency,
-        force=force,
-        client_domain=payload.normalized_client_domain(),
-    )
 
 
 @router.get("/api/leads", response_model=LeadsPage, responses=_SCOPED)

@@ -62,13 +62,16 @@ def list_workflows(conn: ConnectionDep, _principal: PrincipalDep) -> dict[str, A
 
 def _described(row: dict[str, Any]) -> dict[str, Any]:
     """A registry row with what its definition says: paths, entity, whether it extracts."""
-    definition = workflow_registry.get(row.get("definition"))
+    definition = workflow_registry.get(row.get("definition")) or workflow_registry.BY_SLUG.get(
+        row["workflow_slug"]
+    )
     if definition is None:
         return row
     return {
         **row,
         "paths": [route.path for route in definition.routes],
         "entity": definition.entity,
+        "definition": definition.name,
         "extracts": True,
         "priority": row.get("priority", definition.priority),
     }

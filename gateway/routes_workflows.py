@@ -18,6 +18,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from base import canonical
 from gateway.auth import Principal
 from gateway.deps import ClientDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
@@ -26,9 +27,16 @@ from pipeline.store import workflows as store
 from pipeline.workflows import Definition, Route, registry
 from schemas.api import JobAccepted
 from schemas.webhooks import Inbound
+from workers import leads as lead_actors
+from workers import stages
 from workers import workflows as actors
 
 router = APIRouter(tags=["workflows"])
+
+#: The first stage of each chain a definition may name (`Definition.chain`).
+_FIRST_STAGES: dict[str, Any] = {
+    actor.actor_name: actor for actor in (stages.store_raw, lead_actors.store_lead)
+}
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     422: error_answer("The body is not valid, or its workflow_slug is not an active one"),
@@ -90,27 +98,44 @@ def _endpoint(definition: Definition[Any], route: Route) -> Any:
         force: Force = False,
     ) -> JobAccepted:
         caller: Principal = principal
-        client_domain = getattr(payload, "client_domain", None)
+        client_domain = definition.client(payload) if definition.client_scoped else None
         if definition.client_scoped:
             caller.require_client(client_domain)
-        slug = getattr(payload, "workflow_slug", None) or route.slug
-        extractor = await _registered(services, definition, slug)
+            client_domain = canonical.domain(client_domain) or client_domain
+        # The body as parsed (FastAPI's parse, cached on the request): kept exactly as sent.
         received = await request.json()
-        return await accept(
-            request,
-            services,
-            actor=actors.store_workflow,
-            kind=actors.JOB_KIND,
-            body={
+        chain = definition.chain
+        if chain is not None:  # a chain of its own: its message, its first stage
+            actor, kind, body = (
+                _FIRST_STAGES[chain.first_stage],
+                chain.kind,
+                chain.message(payload, received),
+            )
+        else:
+            slug = getattr(payload, "workflow_slug", None) or route.slug
+            extractor = (
+                definition.name
+                if definition.open_slugs
+                else await _registered(services, definition, slug)
+            )
+            actor, kind = actors.store_workflow, actors.JOB_KIND
+            body = {
                 "workflow_slug": slug,
                 "definition": extractor,
                 "natural_key": definition.natural_key(payload),
                 "received": received,
-            },
+            }
+            idempotency = idempotency or _dedup(definition, payload, received)
+        return await accept(
+            request,
+            services,
+            actor=actor,
+            kind=kind,
+            body=body,
             scope=str(caller.key_id),
-            idempotency=idempotency or _dedup(definition, payload, received),
+            idempotency=idempotency,
             force=force,
-            client_domain=client_domain if definition.client_scoped else None,
+            client_domain=client_domain,
         )
 
     ingest.__name__ = ingest.__qualname__ = "ingest_" + route.path.strip("/").replace(

@@ -20,7 +20,7 @@ from schemas.webhooks import Inbound
 
 R = TypeVar("R", bound=Inbound)
 
-__all__ = ["CompanyFacts", "Definition", "Facts", "Item", "Route"]
+__all__ = ["Chain", "CompanyFacts", "Definition", "Facts", "Item", "Route"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,21 @@ class Route:
     path: str
     slug: str
     summary: str = ""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A definition's own actor chain, for the two that predate the generic one (person
+    profiles: store_raw → extract_profile → sync_core; client leads: store_lead →
+    write_lead), whose stage names and messages are part of their contract.
+
+    - `first_stage`: the actor the gateway enqueues; `kind`: the jobs' `ops.jobs.kind`;
+    - `message`: pure (validated body, body as received) → that actor's `body` argument.
+    """
+
+    first_stage: str
+    kind: str
+    message: Callable[[Any, Any], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,12 @@ class Definition(Generic[R]):
     - `feeds`: the canonical facts its rows feed (documentation and the listing).
     - `priority`: default coalesce priority of its facts (lower wins; the registry's
       `priority` overrides it per slug).
+    - `chain`: its own actor chain (`Chain`); None (the default) for the generic one.
+      `extract` is then None: the chain's stages extract.
+    - `open_slugs`: a body may name any slug (its chain registers new ones, flagged for
+      review) instead of only the registry's active ones.
+    - `client_of`: the normalised client a body acts for, when its `client_domain` needs
+      more than reading (scoped keys may only send their own client's bodies).
     """
 
     name: str
@@ -53,12 +74,15 @@ class Definition(Generic[R]):
     request: type[R]
     entity: str
     natural_key: Callable[[R], str | None]
-    extract: Callable[[R], Facts | None]
+    extract: Callable[[R], Facts | None] | None
     feeds: tuple[str, ...]
     priority: int
     provider: str | None = None
     platform: str | None = None
     description: str = ""
+    chain: Chain | None = None
+    open_slugs: bool = False
+    client_of: Callable[[R], str | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,4 +98,11 @@ class Definition(Generic[R]):
     def run(self, body: dict[str, Any]) -> tuple[R, Facts | None]:
         """Validate a stored body (linting included, as the gateway did) and extract it."""
         request = self.request.model_validate(body)
-        return request, self.extract(request)
+        return request, self.extract(request) if self.extract else None
+
+    def client(self, request: R) -> str | None:
+        """The client a body acts for (None when the definition is not client-scoped)."""
+        if self.client_of is not None:
+            return self.client_of(request)
+        found = getattr(request, "client_domain", None)
+        return str(found) if found is not None else None

@@ -26,6 +26,7 @@ from typing import Any
 from pipeline.workflows import (
     Definition,
     anymailfinder,
+    client_lead,
     company_updates,
     companyenrich,
     core_company,
@@ -34,6 +35,7 @@ from pipeline.workflows import (
     firmographics,
     icypeas,
     leadmagic,
+    person_profile,
     salesnav_company,
     salesnav_people,
     signal_job_change,
@@ -42,6 +44,8 @@ from pipeline.workflows import (
 
 #: Every definition; the gateway makes one route per path, in this order.
 DEFINITIONS: tuple[Definition[Any], ...] = (
+    person_profile.DEFINITION,
+    client_lead.DEFINITION,
     firmographics.DEFINITION,
     find_companies.DEFINITION,
     companyenrich.DEFINITION,

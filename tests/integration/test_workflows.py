@@ -343,3 +343,13 @@ def test_a_failing_sync_dead_letters_keeps_raw_and_replays(
     final = wait_job(client, job_id, until=("succeeded",))
     assert final["result"]["extracted"] is True
     assert _company(client, "example.com")["industry"] == "Software"
+
+
+def test_profile_and_lead_chains_are_definitions_in_the_listing(client: TestClient) -> None:
+    listed = {
+        w["workflow_slug"]: w for w in client.get("/api/enrichment/workflows").json()["workflows"]
+    }
+    profile = listed["clay-person-profile"]
+    assert (profile["definition"], profile["entity"]) == ("person_profile", "person")
+    assert profile["paths"] == ["/run/people/clay-native/person-profile/ingest"]
+    assert listed["client-form-lead"]["paths"] == ["/run/client/leads/ingest"]

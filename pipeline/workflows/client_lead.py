@@ -1,0 +1,34 @@
+"""Client form leads, scoped by client_domain, on their own chain (store_lead → write_lead)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from base import canonical
+from pipeline.workflows import Chain, Definition, Route
+from schemas.leads_api import LEAD_WORKFLOW, LeadIngest
+
+
+def _message(_body: LeadIngest, received: Any) -> dict[str, Any]:
+    # Kept exactly as sent, untrimmed: the body as parsed, not the validated model.
+    return {"workflow_slug": LEAD_WORKFLOW, "lead": received}
+
+
+def _client_key(body: LeadIngest) -> str | None:
+    return canonical.domain(body.client_domain)
+
+
+DEFINITION = Definition(
+    name="client_lead",
+    routes=(Route("/run/client/leads/ingest", LEAD_WORKFLOW, "Ingest one client form lead"),),
+    request=LeadIngest,
+    entity="lead",
+    natural_key=_client_key,
+    extract=None,
+    feeds=("client.leads", "client.leads_people", "client.leads_companies"),
+    priority=0,
+    platform="webhook",
+    chain=Chain(first_stage="store_lead", kind="client_lead", message=_message),
+    open_slugs=True,
+    client_of=lambda body: body.normalized_client_domain(),
+)
