@@ -21,7 +21,16 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, UniqueConstraint, delete, select, text, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import identity, normalize
@@ -107,33 +116,8 @@ def identifiers(company: CompanyFacts) -> list[tuple[str, str]]:
 
 #: Companies each (kind, value) identifier names, through aliases or the company row itself;
 #: `m.i` numbers the company a pair belongs to, `m.ord` the pair's rank in resolution order.
-#: `_MATCH` locks the companies it finds (a workflow payload may merge them); `_LOOK`, for
-#: the employers in person profiles, does not: their rows are shared and hot.
-_MATCH = text(
-    """
-    SELECT m.i, m.ord, m.kind, m.value, c.id, c.company_key, c.domain, c.linkedin_url,
-           hit.via_alias
-    FROM jsonb_to_recordset(CAST(:pairs AS jsonb))
-        AS m(i int, ord int, kind text, value text)
-    JOIN LATERAL (
-        SELECT a.company_id AS id, true AS via_alias FROM core.company_aliases a
-        WHERE a.kind = m.kind AND a.value = m.value
-        UNION ALL
-        SELECT k.id, false FROM core.companies k WHERE m.kind = 'domain' AND k.domain = m.value
-        UNION ALL
-        SELECT k.id, false FROM core.companies k
-        WHERE m.kind = 'linkedin' AND k.linkedin_url = m.value
-        UNION ALL
-        SELECT k.id, false FROM core.companies k
-        WHERE m.kind = 'key' AND k.company_key = m.value
-    ) AS hit ON true
-    JOIN LATERAL (  -- by primary key, one row per hit (LIMIT keeps it a nested loop)
-        SELECT c.id, c.company_key, c.domain, c.linkedin_url FROM core.companies c
-        WHERE c.id = hit.id LIMIT 1 FOR UPDATE
-    ) AS c ON true
-    ORDER BY m.i, m.ord, c.id
-"""
-)
+#: It locks nothing: the employers in person profiles are shared, hot rows (a workflow
+#: payload, which may merge what it finds, locks them with `_LOCK` and looks again).
 _LOOK = text(
     """
     SELECT m.i, m.ord, m.kind, m.value, c.id, c.company_key, c.domain, c.linkedin_url,
@@ -168,7 +152,20 @@ def _matches(conn: Connection, company: CompanyFacts) -> list[Any]:
     pairs = [{"i": 0, "kind": k, "value": v, "ord": n} for n, (k, v) in enumerate(found)]
     if not pairs:
         return []
-    return list(conn.execute(_MATCH, {"pairs": orjson.dumps(pairs).decode()}))
+    params = {"pairs": orjson.dumps(pairs).decode()}
+    ids = sorted({row.id for row in conn.execute(_LOOK, params)})
+    if not ids:
+        return []
+    conn.execute(_LOCK, {"ids": ids})  # in id order: concurrent payloads cannot deadlock
+    return list(conn.execute(_LOOK, params))  # as it stands now that they are locked
+
+
+_LOCK = (
+    select(t.companies.c.id)
+    .where(t.companies.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(t.companies.c.id)
+    .with_for_update()
+)
 
 
 def _compatible(row: Any, domain: str | None, linkedin_url: str | None) -> bool:
