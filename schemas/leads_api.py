@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from base import canonical
 from base.canonical import DomainAsSent
@@ -14,6 +15,8 @@ from schemas.webhooks import Inbound
 
 #: The registry slug lead jobs are counted under (seeded by migration 0002).
 LEAD_WORKFLOW = "client-form-lead"
+#: The slug of leads sent to `/run/target-client/leads/ingest` (same chain, same tables).
+TARGET_LEAD_WORKFLOW = "target-client-lead"
 
 _LEAD_EXAMPLE: dict[str, Any] = {
     "client_domain": "thistlecove.ai",
@@ -33,6 +36,13 @@ _LEAD_EXAMPLE: dict[str, Any] = {
     "submitted_at": "2026-02-03 14:05:09",
     "utm_campaign": "q1-webinar",
 }
+
+
+def _target_body(lead: dict[str, Any]) -> dict[str, Any]:
+    """A lead body as the target-client route takes it."""
+    return {"target_client_domain": lead["client_domain"]} | {
+        k: v for k, v in lead.items() if k != "client_domain"
+    }
 
 
 class LeadIngest(CallbackFields, Inbound):
@@ -68,6 +78,59 @@ class LeadIngest(CallbackFields, Inbound):
         domain = canonical.domain(self.client_domain)
         assert domain is not None  # checked by the validator
         return domain
+
+    def lead_fields(self) -> dict[str, Any]:
+        """The body `pipeline.leads.normalize_lead` reads: the fields sent, unknown ones
+        included, with the client under `client_domain` whichever spelling the route takes."""
+        return self.model_dump(exclude_unset=True) | {"client_domain": self.client_domain}
+
+
+class TargetLeadIngest(LeadIngest):
+    """`POST /run/target-client/leads/ingest`: the same lead, its client named
+    `target_client_domain` (required); it is stored under that client's key."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_target_body(_LEAD_EXAMPLE)]},
+    )
+
+    client_domain: DomainAsSent = Field(
+        validation_alias="target_client_domain",
+        min_length=1,
+        max_length=500,
+        description="The client the lead belongs to, any spelling",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_client(cls, data: Any) -> Any:
+        """A `client_domain` beside `target_client_domain` must name the same client (else
+        422); it is then dropped, so it can never stand in for the key the route checks."""
+        if not isinstance(data, dict) or "client_domain" not in data:
+            return data
+        given, target = data["client_domain"], data.get("target_client_domain")
+        if target is not None and (
+            not isinstance(given, str)
+            or not isinstance(target, str)
+            or canonical.domain(given) != canonical.domain(target)
+        ):
+            raise PydanticCustomError(
+                "client_conflict",
+                "names another client than target_client_domain; send target_client_domain only",
+                {"field": "client_domain"},
+            )
+        return {k: v for k, v in data.items() if k != "client_domain"}
+
+
+#: The request model of each lead workflow slug (the envelope's `workflow_slug`).
+LEAD_MODELS: dict[str, type[LeadIngest]] = {
+    LEAD_WORKFLOW: LeadIngest,
+    TARGET_LEAD_WORKFLOW: TargetLeadIngest,
+}
+
+
+def lead_request(workflow_slug: str | None, body: Any) -> LeadIngest:
+    """Validate a stored lead body with the model of the route that accepted it."""
+    return LEAD_MODELS.get(workflow_slug or LEAD_WORKFLOW, LeadIngest).model_validate(body)
 
 
 class Lead(BaseModel):

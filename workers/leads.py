@@ -13,7 +13,7 @@ import dramatiq
 
 from pipeline import leads as lead_rules
 from pipeline.store import leads
-from schemas.leads_api import LeadIngest
+from schemas.leads_api import lead_request
 from workers.broker import get_engine
 from workers.middleware import current_run
 from workers.stages import PERMANENT
@@ -28,7 +28,7 @@ def store_lead(job_id: str, body: dict[str, Any]) -> None:
     """
     run = current_run()
     received = body["lead"]
-    request = LeadIngest.model_validate(received)
+    request = lead_request(body.get("workflow_slug"), received)
     with get_engine().begin() as conn:
         raw_id = leads.insert_lead_payload(
             conn,
@@ -37,16 +37,18 @@ def store_lead(job_id: str, body: dict[str, Any]) -> None:
             raw_payload=received,
         )
         run.handed_on(conn)
-    write_lead.send(job_id=job_id, raw_id=raw_id)
+    write_lead.send(job_id=job_id, raw_id=raw_id, workflow_slug=body.get("workflow_slug"))
 
 
 @dramatiq.actor(queue_name="write_lead", throws=PERMANENT, job_kind="client_lead", stage_seq=2)
-def write_lead(job_id: str, raw_id: int) -> None:
-    """Normalise the stored lead and write `client.leads`, `leads_people`, `leads_companies`."""
+def write_lead(job_id: str, raw_id: int, workflow_slug: str | None = None) -> None:
+    """Normalise the stored lead and write `client.leads`, `leads_people`, `leads_companies`.
+
+    `workflow_slug` says which route's model reads the body (None: a client form lead)."""
     run = current_run()
     with get_engine().begin() as conn:
         raw = leads.load_lead_payload(conn, raw_id=raw_id)
-        cleaned = LeadIngest.model_validate(raw["raw_payload"]).model_dump(exclude_unset=True)
+        cleaned = lead_request(workflow_slug, raw["raw_payload"]).lead_fields()
         lead = lead_rules.normalize_lead(cleaned)
         lead_id, created = leads.insert_lead(conn, job_id=job_id, raw_id=raw_id, lead=lead)
         if created:

@@ -46,6 +46,7 @@ from pipeline.workflows import (
 DEFINITIONS: tuple[Definition[Any], ...] = (
     person_profile.DEFINITION,
     client_lead.DEFINITION,
+    client_lead.TARGET,
     firmographics.DEFINITION,
     find_companies.DEFINITION,
     companyenrich.DEFINITION,
