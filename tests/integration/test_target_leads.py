@@ -90,3 +90,20 @@ def test_a_scoped_key_sends_target_leads_for_its_own_client_only(
     assert client.get(f"/jobs/{job['job_id']}", headers=stranger).status_code == 404
     mine = client.get("/api/leads", headers=own).json()
     assert [lead["email"] for lead in mine["leads"]] == ["hollis.varga@skarvik-maritime.no"]
+
+
+def test_the_target_route_is_listed_with_its_body(client: TestClient) -> None:
+    listed = {
+        w["workflow_slug"]: w for w in client.get("/api/enrichment/workflows").json()["workflows"]
+    }
+    target = listed["target-client-lead"]
+    assert (target["definition"], target["paths"]) == (
+        "target_client_lead",
+        ["/run/target-client/leads/ingest"],
+    )
+    document = client.get("/openapi.json").json()
+    body = document["paths"][INGEST]["post"]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    schema = document["components"]["schemas"][name]
+    assert "target_client_domain" in schema["required"]
+    assert "client_domain" not in schema["properties"]
