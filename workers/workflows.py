@@ -50,15 +50,24 @@ def extract_workflow(job_id: str, raw_id: int) -> None:
     run = current_run()
     with get_engine().begin() as conn:
         raw = store.load_payload(conn, raw_id=raw_id)
-        definition = registry.get(raw["definition"])
+        # A body kept raw because its slug had no definition yet is extracted with the one
+        # the registry names now (how reprocess picks it up once the slug is registered).
+        name = raw["definition"] or store.registered_definition(
+            conn, workflow_slug=raw["workflow_slug"]
+        )
+        definition = registry.get(name)
         facts = definition.run(raw["raw_payload"])[1] if definition else None
         if facts is not None and facts.empty:
             facts = None
         store.mark_extracted(
-            conn, raw_id=raw_id, facts=facts.model_dump(mode="json") if facts else None
+            conn,
+            raw_id=raw_id,
+            facts=facts.model_dump(mode="json") if facts else None,
+            definition=definition.name if definition else None,
         )
+        done = {**raw, "definition": definition.name if definition else None}
         if facts is None:
-            run.completed(conn, _result(raw, extracted=False))
+            run.completed(conn, _result(done, extracted=False))
         else:
             run.handed_on(conn)
     if not run.final:

@@ -99,10 +99,14 @@ def mark_extracted(
     raw_id: int,
     facts: Mapping[str, Any] | None,
     flags: Sequence[str] = (),
+    definition: str | None = None,
 ) -> None:
-    """Record what the extractor made of a body (None: nothing; it stays raw only)."""
+    """Record what the extractor made of a body (None: nothing; it stays raw only), and
+    the definition that extracted it when it was first stored without one."""
     table = t.workflow_payloads
     values: dict[str, Any] = {"extracted": facts is not None, "facts": facts}
+    if definition is not None:
+        values["definition"] = definition
     conn.execute(update(table).where(table.c.id == raw_id).values(**values))
     add_flags(conn, raw_id=raw_id, flags=flags)
 
@@ -147,6 +151,15 @@ def ensure_slug(conn: Connection, *, row: Mapping[str, Any]) -> RowMapping:
         },
     ).returning(_REGISTRY)
     return conn.execute(upsert).one()._mapping
+
+
+def registered_definition(conn: Connection, *, workflow_slug: str) -> str | None:
+    """The definition an active registered slug names now, or None."""
+    stmt = select(_REGISTRY.c.definition).where(
+        _REGISTRY.c.workflow_slug == workflow_slug, _REGISTRY.c.is_active.is_(True)
+    )
+    found = conn.execute(stmt).scalar()
+    return str(found) if found else None
 
 
 def active_slugs(conn: Connection, *, definition: str) -> list[str]:

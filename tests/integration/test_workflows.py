@@ -353,3 +353,23 @@ def test_profile_and_lead_chains_are_definitions_in_the_listing(client: TestClie
     assert (profile["definition"], profile["entity"]) == ("person_profile", "person")
     assert profile["paths"] == ["/run/people/clay-native/person-profile/ingest"]
     assert listed["client-form-lead"]["paths"] == ["/run/client/leads/ingest"]
+
+
+def test_a_slug_registered_later_is_extracted_by_reprocess(
+    client: TestClient, worker: dramatiq.Worker
+) -> None:
+    client.post("/api/enrichment/workflows", json={"workflow_slug": "clay-firmo-new"})
+    body = {**load_fixture("workflows/clay-company-firmographics_1.json")}
+    body["workflow_slug"] = "clay-firmo-new"
+    assert _run(client, FIRMOGRAPHICS, body)["result"]["extracted"] is False
+    assert client.get("/api/companies/example.com").status_code == 404
+    client.post(
+        "/api/enrichment/workflows",
+        json={"workflow_slug": "clay-firmo-new", "definition": "firmographics"},
+    )
+    accepted = client.post("/run/reprocess", json={"workflow_slug": "clay-firmo-new"})
+    assert accepted.status_code == 202, accepted.text
+    job = wait_job(client, accepted.json()["job_id"], timeout=60)
+    assert job["result"]["done"] == 1, job
+    company = _company(client, "example.com")
+    assert company["provenance"]["industry"]["source"] == "clay-firmo-new"
