@@ -373,3 +373,14 @@ def test_a_slug_registered_later_is_extracted_by_reprocess(
     assert job["result"]["done"] == 1, job
     company = _company(client, "example.com")
     assert company["provenance"]["industry"]["source"] == "clay-firmo-new"
+
+
+def test_a_client_scoped_key_may_not_send_company_workflows(
+    client: TestClient, engine: Engine
+) -> None:
+    from tests.conftest import create_key
+
+    _key_id, key = create_key(engine, client_domain="thistlecove.ai")
+    body = load_fixture("workflows/clay-company-firmographics_1.json")
+    response = client.post(FIRMOGRAPHICS, json=body, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 403, response.text
