@@ -1,4 +1,5 @@
-"""Client lead routes: ingest and read, scoped by client_domain.
+"""Client lead routes: link and read, scoped by client_domain (ingest routes are workflow
+definitions, `pipeline/workflows/client_lead.py`).
 
 These are the routes a key scoped to one client_domain may use (`ClientDep`): it may send
 and read only that client's leads, any other client_domain answers 403. Admin keys may act
@@ -12,20 +13,109 @@ import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from base import canonical
 from gateway import params
-from gateway.deps import ClientDep, ConnectionDep
+from gateway.auth import Principal
+from gateway.deps import ClientDep, ConnectionDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
+from gateway.routes import Force, IdempotencyKey, accept
+from pipeline import leads as lead_rules
 from pipeline.store import leads
-from schemas.leads_api import LeadsPage
+from schemas.api import JobAccepted
+from schemas.leads_api import LINK_WORKFLOW, LeadLinkBatch, LeadsPage, TargetLeadLink
+from workers import leads as lead_actors
 
 router = APIRouter(tags=["leads"])
 
 _SCOPED: dict[int | str, dict[str, Any]] = {
     403: error_answer("The key is scoped to another client_domain")
 }
+
+
+_LINK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_SCOPED,
+    422: error_answer("A lead names no usable key; `error.field` names it (`leads.1.work_email`)"),
+}
+
+
+@router.post(
+    "/run/target-client/leads/link",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_LINK_RESPONSES,
+    summary="Link one of a client's leads to the golden person and company",
+)
+async def link_lead(
+    request: Request,
+    payload: TargetLeadLink,
+    services: ServicesDep,
+    principal: ClientDep,
+    idempotency: IdempotencyKey = None,
+    force: Force = False,
+) -> JobAccepted:
+    """Joins the client's lead person (normalised e-mail, else LinkedIn URL) to the golden
+    person and its company (domain) to the golden company, by key (`client.lead_links`);
+    `GET /api/leads` then shows `golden_person` / `golden_company`. The job's result counts
+    `linked` and `unlinked` leads. Linking again changes nothing."""
+    _check_keys(payload.lead_fields(), prefix="")
+    return await _accept_link(request, payload, services, principal, idempotency, force)
+
+
+@router.post(
+    "/run/target-client/leads/link-batch",
+    status_code=202,
+    response_model=JobAccepted,
+    responses=_LINK_RESPONSES,
+    summary="Link a list of a client's leads to the golden people and companies",
+)
+async def link_leads(
+    request: Request,
+    payload: LeadLinkBatch,
+    services: ServicesDep,
+    principal: ClientDep,
+    idempotency: IdempotencyKey = None,
+    force: Force = False,
+) -> JobAccepted:
+    """`/run/target-client/leads/link` for each of `leads` (1–1000, one client), in one job."""
+    for i, body in enumerate(payload.lead_bodies()):
+        _check_keys(body, prefix=f"leads.{i}.")
+    return await _accept_link(request, payload, services, principal, idempotency, force)
+
+
+def _check_keys(body: dict[str, Any], *, prefix: str) -> None:
+    if problem := lead_rules.link_problem(body):
+        field, message = problem
+        raise ApiError(422, message, field=prefix + field)
+
+
+async def _accept_link(
+    request: Request,
+    payload: TargetLeadLink | LeadLinkBatch,
+    services: Services,
+    principal: Principal,
+    idempotency: str | None,
+    force: bool,
+) -> JobAccepted:
+    client_domain = payload.normalized_client_domain()
+    principal.require_client(client_domain)
+    received = await request.json()  # kept exactly as sent
+    return await accept(
+        request,
+        services,
+        actor=lead_actors.store_lead_link,
+        kind="lead_link",
+        body={
+            "workflow_slug": LINK_WORKFLOW,
+            "batch": isinstance(payload, LeadLinkBatch),
+            "request": received,
+        },
+        scope=str(principal.key_id),
+        idempotency=idempotency,
+        force=force,
+        client_domain=client_domain,
+    )
 
 
 @router.get("/api/leads", response_model=LeadsPage, responses=_SCOPED)
@@ -46,6 +136,12 @@ def list_leads(
     )
     person_keys = [lead["person_key"] for lead in page if lead["person_key"]]
     domains = [lead["company_domain"] for lead in page if lead["company_domain"]]
+    golden_people, golden_companies = leads.lead_golden(
+        conn, client_domain=domain, person_keys=person_keys, domains=domains
+    )
+    for lead in page:
+        lead["golden_person"] = golden_people.get(lead["person_key"])
+        lead["golden_company"] = golden_companies.get(lead["company_domain"])
     return {
         "client_domain": domain,
         "leads": page,

@@ -9,6 +9,7 @@ seniority and function from the job title, the free-mail flag and the person key
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from base import canonical
 from pipeline import dates, normalize, titles
@@ -101,3 +102,45 @@ def normalize_lead(body: Mapping[str, object]) -> LeadRecord:
         person_key=email or linkedin,
         extra={key: value for key, value in body.items() if key not in KNOWN_FIELDS},
     )
+
+
+class LinkKeys(NamedTuple):
+    """The keys a lead is linked to the golden person and company by."""
+
+    client_domain: str
+    person_key: str | None
+    email: str | None
+    linkedin_url: str | None
+    company_domain: str | None
+
+
+def link_keys(body: Mapping[str, object]) -> LinkKeys:
+    """The lead's link keys, normalised as `normalize_lead` keys the client's person
+    (`client.leads_people`: e-mail, else LinkedIn URL) and company (domain)."""
+    lead = normalize_lead(body)
+    return LinkKeys(
+        client_domain=lead.client_domain,
+        person_key=lead.person_key,
+        email=lead.email,
+        linkedin_url=lead.linkedin_url,
+        company_domain=lead.company_domain,
+    )
+
+
+def link_problem(body: Mapping[str, object]) -> tuple[str, str] | None:
+    """(field, message) when a lead cannot be linked: a key field sent but unusable, or no
+    key at all (no e-mail, LinkedIn URL or company domain). None when it can be."""
+    sent = {f: body.get(f) for f in ("work_email", "person_linkedin_url", "company_domain")}
+    if sent["work_email"] and normalize.email(_str(sent["work_email"])) is None:
+        return "work_email", "is not an e-mail address"
+    if (
+        sent["person_linkedin_url"]
+        and canonical.linkedin_url(_str(sent["person_linkedin_url"])) is None
+    ):
+        return "person_linkedin_url", "is not a LinkedIn profile URL"
+    if sent["company_domain"] and canonical.domain(_str(sent["company_domain"])) is None:
+        return "company_domain", "is not a domain or URL"
+    keys = link_keys(body)
+    if keys.person_key is None and keys.company_domain is None:
+        return "work_email", "names no e-mail, person_linkedin_url or company_domain to link by"
+    return None

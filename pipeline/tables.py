@@ -627,6 +627,32 @@ leads_companies = Table(
     schema="client",
 )
 
+lead_links = Table(
+    "lead_links",
+    metadata,
+    Column("client_domain", Text, nullable=False),
+    Column("kind", Text, nullable=False, comment="person or company"),
+    Column(
+        "link_key",
+        Text,
+        nullable=False,
+        comment="person: the lead person key (e-mail, else LinkedIn URL); company: domain",
+    ),
+    Column("email", Text, comment="normalised; a key the golden person is found by"),
+    Column("linkedin_url", Text, comment="canonical; a key the golden person is found by"),
+    Column("person_id", BigInteger, ForeignKey("core.people.id", ondelete="SET NULL")),
+    _company_fk(),
+    Column("job_id", UUID(as_uuid=False), nullable=False, comment="the link job that set it"),
+    _now("linked_at"),
+    _now("updated_at"),
+    PrimaryKeyConstraint("client_domain", "kind", "link_key"),
+    CheckConstraint("kind IN ('person', 'company')", name="kind"),
+    # A person or company merge or delete finds the links that name it.
+    Index("ix_lead_links_person_id", "person_id"),
+    Index("ix_lead_links_company_id", "company_id"),
+    schema="client",
+)
+
 # --- ops: jobs, their stages, dead letters and API keys --------------------------------
 
 jobs = Table(

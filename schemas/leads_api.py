@@ -121,6 +121,87 @@ class TargetLeadIngest(LeadIngest):
         return {k: v for k, v in data.items() if k != "client_domain"}
 
 
+#: The slug link jobs are counted under.
+LINK_WORKFLOW = "target-client-lead-link"
+
+
+class TargetLeadLink(TargetLeadIngest):
+    """`POST /run/target-client/leads/link`: one lead of the client, named by its lead fields
+    (`work_email`, `person_linkedin_url`, `company_domain`; at least one), to join to the
+    golden person and company."""
+
+
+class LeadLinkItem(TargetLeadIngest):
+    """One lead of a link batch; its `target_client_domain` may be left to the batch's."""
+
+    client_domain: DomainAsSent | None = Field(  # type: ignore[assignment]
+        default=None,
+        validation_alias="target_client_domain",
+        max_length=500,
+        description="The client; the batch's when left out (every lead names one client)",
+    )
+
+
+class LeadLinkBatch(CallbackFields, Inbound):
+    """`POST /run/target-client/leads/link-batch`: leads of one client to link."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "target_client_domain": "thistlecove.ai",
+                    "leads": [
+                        {"work_email": "Hollis.Varga-Ngata@Skarvik-Maritime.NO"},
+                        {
+                            "person_linkedin_url": "https://LinkedIn.com/in/ana-ruiz/",
+                            "company_domain": "globex.io",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    target_client_domain: DomainAsSent | None = Field(
+        default=None,
+        max_length=500,
+        description="The client of every lead (or each lead names it, the same for all)",
+    )
+    leads: list[LeadLinkItem] = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_client_for_all(self) -> LeadLinkBatch:
+        found = canonical.domain(self.target_client_domain) if self.target_client_domain else None
+        for i, lead in enumerate(self.leads):
+            own = canonical.domain(lead.client_domain) if lead.client_domain else None
+            if own is None and found is None:
+                raise PydanticCustomError(
+                    "missing",
+                    "is required (on the lead or the batch)",
+                    {"field": f"leads.{i}.target_client_domain"},
+                )
+            if own is not None and found is not None and own != found:
+                raise PydanticCustomError(
+                    "client_conflict",
+                    "names another client than the rest of the batch",
+                    {"field": f"leads.{i}.target_client_domain"},
+                )
+            found = found or own
+        return self
+
+    def normalized_client_domain(self) -> str:
+        """The one client every lead of the batch belongs to."""
+        for given in (self.target_client_domain, *(lead.client_domain for lead in self.leads)):
+            if given and (domain := canonical.domain(given)):
+                return domain
+        raise AssertionError("checked by the validator")
+
+    def lead_bodies(self) -> list[dict[str, Any]]:
+        """Each lead's fields (`LeadIngest.lead_fields`), under the batch's client."""
+        client = self.normalized_client_domain()
+        return [lead.lead_fields() | {"client_domain": client} for lead in self.leads]
+
+
 #: The request model of each lead workflow slug (the envelope's `workflow_slug`).
 LEAD_MODELS: dict[str, type[LeadIngest]] = {
     LEAD_WORKFLOW: LeadIngest,
@@ -160,6 +241,12 @@ class Lead(BaseModel):
     person_key: str | None = None
     extra: dict[str, Any] = {}
     received_at: datetime
+    golden_person: GoldenPerson | None = Field(
+        default=None, description="Set once the lead was linked (`/run/target-client/leads/link`)"
+    )
+    golden_company: GoldenCompany | None = Field(
+        default=None, description="Set once the lead was linked (`/run/target-client/leads/link`)"
+    )
 
 
 class LeadPerson(BaseModel):
@@ -191,6 +278,29 @@ class LeadCompany(BaseModel):
     lead_count: int
     first_seen_at: datetime
     last_seen_at: datetime
+
+
+class GoldenPerson(BaseModel):
+    """The golden person a linked lead joins (`core.people`), found by the link's keys."""
+
+    person_id: int | None = Field(description="None: linked, but no golden person has the keys yet")
+    linkedin_url: str | None = None
+    full_name: str | None = None
+    email: str | None = None
+    linked_at: datetime
+
+
+class GoldenCompany(BaseModel):
+    """The golden company a linked lead joins (`core.companies`), found by domain."""
+
+    company_id: int | None = Field(
+        description="None: linked, but no golden company has the domain yet"
+    )
+    domain: str | None = None
+    name: str | None = None
+    linkedin_url: str | None = None
+    industry: str | None = None
+    linked_at: datetime
 
 
 class LeadCounts(BaseModel):

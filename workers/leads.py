@@ -13,7 +13,7 @@ import dramatiq
 
 from pipeline import leads as lead_rules
 from pipeline.store import leads
-from schemas.leads_api import lead_request
+from schemas.leads_api import LeadLinkBatch, TargetLeadLink, lead_request
 from workers.broker import get_engine
 from workers.middleware import current_run
 from workers.stages import PERMANENT
@@ -63,3 +63,55 @@ def write_lead(job_id: str, raw_id: int, workflow_slug: str | None = None) -> No
             "already_stored": not created,
         }
         run.completed(conn, result)
+
+
+@dramatiq.actor(queue_name="store_lead_link", throws=PERMANENT, job_kind="lead_link", stage_seq=1)
+def store_lead_link(job_id: str, body: dict[str, Any]) -> None:
+    """Keep a link request exactly as received (beside the leads, under its client), then
+    hand it to `link_leads`.
+
+    `body` is the gateway's envelope: ``{"workflow_slug", "batch", "request"}``; `batch`
+    says which route's model reads `request`.
+    """
+    run = current_run()
+    received = body["request"]
+    request = _link_request(received, batch=body["batch"])
+    with get_engine().begin() as conn:
+        raw_id = leads.insert_lead_payload(
+            conn,
+            job_id=job_id,
+            client_domain=request.normalized_client_domain(),
+            raw_payload=received,
+        )
+        run.handed_on(conn)
+    link_leads.send(job_id=job_id, raw_id=raw_id, batch=body["batch"])
+
+
+@dramatiq.actor(queue_name="link_leads", throws=PERMANENT, job_kind="lead_link", stage_seq=2)
+def link_leads(job_id: str, raw_id: int, batch: bool) -> None:
+    """Link each lead of the stored request to the golden person and company, in one
+    transaction; the result counts the leads linked (a golden person or company found)
+    and unlinked (kept by key: a later read or link finds what is created meanwhile)."""
+    run = current_run()
+    with get_engine().begin() as conn:
+        raw = leads.load_lead_payload(conn, raw_id=raw_id)
+        request = _link_request(raw["raw_payload"], batch=batch)
+        bodies = (
+            request.lead_bodies() if isinstance(request, LeadLinkBatch) else [request.lead_fields()]
+        )
+        items = [leads.link_lead(conn, job_id=job_id, keys=lead_rules.link_keys(b)) for b in bodies]
+        linked = sum(1 for i in items if i["person_id"] or i["company_id"])
+        result = {
+            "client_domain": request.normalized_client_domain(),
+            "linked": linked,
+            "unlinked": len(items) - linked,
+            "changed": sum(1 for i in items if i["changed"]),
+            "leads": items,
+        }
+        run.completed(conn, result)
+
+
+def _link_request(received: Any, *, batch: bool) -> LeadLinkBatch | TargetLeadLink:
+    if batch:
+        return LeadLinkBatch.model_validate(received)
+    return TargetLeadLink.model_validate(received)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     tuple_,
 )
@@ -27,6 +28,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
+from pipeline.leads import LinkKeys
+from pipeline.store import companies, persons
 from schemas.records import LeadRecord
 
 _PERSON_FIELDS = (
@@ -204,3 +207,150 @@ def lead_counts(conn: Connection, *, client_domain: str) -> dict[str, int]:
         stmt = select(func.count()).where(table.c.client_domain == client_domain)
         counts[name] = int(conn.execute(stmt).scalar_one())
     return counts
+
+
+# --- links to the golden records ----------------------------------------------------------
+#
+# A link is kept by key (`client.lead_links`: the client's person key with its e-mail and
+# LinkedIn URL, the company's domain), with the golden id found when it was linked. A read
+# takes the stored id, else looks the keys up again, so a person or company created (or
+# merged) after the link is found without linking again; linking again stores the id.
+
+
+def golden_person_id(
+    conn: Connection, *, email: str | None, linkedin_url: str | None
+) -> int | None:
+    """The golden person with this LinkedIn URL (or an alias), else this e-mail (the
+    person's best one, else any a provider found), else None."""
+    if linkedin_url and (found := persons.person_id_for(conn, linkedin_url=linkedin_url)):
+        return found
+    if not email:
+        return None
+    people, emails = t.people, t.person_emails
+    for stmt in (
+        select(people.c.id).where(people.c.email == email).order_by(people.c.id),
+        select(emails.c.person_id).where(emails.c.email == email).order_by(emails.c.person_id),
+    ):
+        if (hit := conn.execute(stmt.limit(1)).scalar()) is not None:
+            return int(hit)
+    return None
+
+
+def link_lead(conn: Connection, *, job_id: str, keys: LinkKeys) -> dict[str, Any]:
+    """Link one lead's person and company (an upsert per key that changes nothing when the
+    link already says the same); returns what it is linked to and how many of the client's
+    leads that reaches."""
+    person_id = company_id = None
+    changed = False
+    if keys.person_key:
+        person_id = golden_person_id(conn, email=keys.email, linkedin_url=keys.linkedin_url)
+        values = {"email": keys.email, "linkedin_url": keys.linkedin_url, "person_id": person_id}
+        changed |= _upsert_link(conn, keys.client_domain, "person", keys.person_key, values, job_id)
+    if keys.company_domain:
+        company_id = companies.find_by_domain(conn, domain=keys.company_domain)
+        values = {"company_id": company_id}
+        changed |= _upsert_link(
+            conn, keys.client_domain, "company", keys.company_domain, values, job_id
+        )
+    leads = t.leads
+    named = [leads.c.person_key == keys.person_key] if keys.person_key else []
+    if keys.company_domain:
+        named.append(leads.c.company_domain == keys.company_domain)
+    reached = select(func.count()).where(leads.c.client_domain == keys.client_domain, or_(*named))
+    return {
+        "person_key": keys.person_key,
+        "company_domain": keys.company_domain,
+        "person_id": person_id,
+        "company_id": company_id,
+        "leads": int(conn.execute(reached).scalar_one()),
+        "changed": changed,
+    }
+
+
+def _upsert_link(
+    conn: Connection,
+    client_domain: str,
+    kind: str,
+    key: str,
+    values: Mapping[str, Any],
+    job_id: str,
+) -> bool:
+    """Insert or update one link; a value not found now keeps the one stored. True if the
+    row was written (new, or a key or id it did not have)."""
+    table = t.lead_links
+    stmt = insert(table).values(
+        client_domain=client_domain, kind=kind, link_key=key, job_id=job_id, **values
+    )
+    merged = {name: func.coalesce(stmt.excluded[name], table.c[name]) for name in values}
+    differs = tuple_(*merged.values()).is_distinct_from(tuple_(*(table.c[n] for n in values)))
+    upsert: Any = stmt.on_conflict_do_update(
+        index_elements=["client_domain", "kind", "link_key"],
+        set_={**merged, "job_id": stmt.excluded.job_id, "updated_at": func.now()},
+        where=differs,
+    ).returning(literal_column("1"))
+    return conn.execute(upsert).first() is not None
+
+
+def lead_golden(
+    conn: Connection, *, client_domain: str, person_keys: Sequence[str], domains: Sequence[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The golden person of each linked person key and company of each linked domain."""
+    table = t.lead_links
+    stmt = select(table).where(
+        table.c.client_domain == client_domain,
+        ((table.c.kind == "person") & table.c.link_key.in_(sorted(set(person_keys))))
+        | ((table.c.kind == "company") & table.c.link_key.in_(sorted(set(domains)))),
+    )
+    links = conn.execute(stmt).mappings().all()
+    person_ids = {
+        link["link_key"]: link["person_id"]
+        or golden_person_id(conn, email=link["email"], linkedin_url=link["linkedin_url"])
+        for link in links
+        if link["kind"] == "person"
+    }
+    company_ids = {
+        link["link_key"]: link["company_id"]
+        or companies.find_by_domain(conn, domain=link["link_key"])
+        for link in links
+        if link["kind"] == "company"
+    }
+    people, firms = t.people, t.companies
+    person_rows = _rows_by_id(
+        conn, people, [people.c.linkedin_url, people.c.full_name, people.c.email], person_ids
+    )
+    company_rows = _rows_by_id(
+        conn,
+        firms,
+        [firms.c.domain, firms.c.name, firms.c.linkedin_url, firms.c.industry],
+        company_ids,
+    )
+    golden_people: dict[str, dict[str, Any]] = {}
+    golden_companies: dict[str, dict[str, Any]] = {}
+    for link in links:
+        key = link["link_key"]
+        if link["kind"] == "person":
+            found = person_ids[key]
+            golden_people[key] = {
+                "person_id": found,
+                "linked_at": link["linked_at"],
+                **person_rows.get(found or 0, {}),
+            }
+        else:
+            found = company_ids[key]
+            golden_companies[key] = {
+                "company_id": found,
+                "linked_at": link["linked_at"],
+                **company_rows.get(found or 0, {}),
+            }
+    return golden_people, golden_companies
+
+
+def _rows_by_id(
+    conn: Connection, table: Table, columns: Sequence[Any], ids: Mapping[str, int | None]
+) -> dict[int, dict[str, Any]]:
+    wanted = sorted({i for i in ids.values() if i is not None})
+    if not wanted:
+        return {}
+    stmt = select(table.c.id, *columns).where(table.c.id.in_(wanted))
+    rows = {row["id"]: dict(row) for row in conn.execute(stmt).mappings()}
+    return {found: {k: v for k, v in row.items() if k != "id"} for found, row in rows.items()}

@@ -107,3 +107,125 @@ def test_the_target_route_is_listed_with_its_body(client: TestClient) -> None:
     schema = document["components"]["schemas"][name]
     assert "target_client_domain" in schema["required"]
     assert "client_domain" not in schema["properties"]
+
+
+# --- linking leads to the golden person and company -----------------------------------------
+
+LINK = "/run/target-client/leads/link"
+BATCH = "/run/target-client/leads/link-batch"
+FIND_PEOPLE = "/run/people/clay-native/find-people/ingest"
+CORE_COMPANY = "/run/companies/db/core-company/upsert"
+
+JOHN = {
+    "person_linkedin_url": "https://LinkedIn.com/in/JohnDoe/",
+    "work_email": "John.Doe@Example.com",
+    "company_domain": "https://www.example.com/about",
+}
+ANA = {"work_email": "Ana.Ruiz@Globex.io", "first_name": "Ana"}
+CLIENT = "thistlecove.ai"
+
+
+def _golden(client: TestClient) -> dict[str, tuple[Any, Any]]:
+    page = client.get("/api/leads", params={"client_domain": CLIENT}).json()
+    return {
+        lead["email"]: (lead["golden_person"], lead["golden_company"]) for lead in page["leads"]
+    }
+
+
+def test_link_joins_leads_to_golden_records_found_then_or_later(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    for lead in (JOHN, ANA):
+        finished(client, client.post(INGEST, json={"target_client_domain": CLIENT, **lead}))
+    finished(
+        client,
+        client.post(
+            FIND_PEOPLE,
+            json={
+                "linkedin_url": "linkedin.com/in/johndoe",
+                "raw_payload": {"first_name": "John", "last_name": "Doe", "name": "John Doe"},
+            },
+        ),
+    )
+    finished(client, client.post(CORE_COMPANY, json={"domain": "example.com", "name": "Example"}))
+    assert _golden(client)["john.doe@example.com"] == (None, None)  # not linked yet
+
+    batch = {"target_client_domain": CLIENT, "leads": [JOHN, ANA]}
+    job = finished(client, client.post(BATCH, json=batch))
+    assert [s["stage"] for s in job["stages"]] == ["store_lead_link", "link_leads"]
+    result = job["result"]
+    assert (result["linked"], result["unlinked"], result["changed"]) == (1, 1, 2)
+    assert [item["leads"] for item in result["leads"]] == [1, 1]
+
+    john, ana = _golden(client)["john.doe@example.com"], _golden(client)["ana.ruiz@globex.io"]
+    assert john[0]["linkedin_url"] == "https://www.linkedin.com/in/johndoe"
+    assert john[0]["full_name"] == "John Doe" and john[0]["person_id"]
+    assert (john[1]["domain"], john[1]["name"]) == ("example.com", "Example")
+    assert ana[0]["person_id"] is None and ana[1]["company_id"] is None  # kept by key
+
+    # Enrichment after the link reaches the lead without linking again (a join by key).
+    finished(client, client.post(CORE_COMPANY, json={"domain": "globex.io", "name": "Globex"}))
+    with engine.begin() as conn:
+        conn.execute(
+            t.people.insert().values(
+                linkedin_url="https://www.linkedin.com/in/ana-ruiz",
+                slug="ana-ruiz",
+                full_name="Ana Ruiz",
+                email="ana.ruiz@globex.io",
+            )
+        )
+    person, company = _golden(client)["ana.ruiz@globex.io"]
+    assert (person["full_name"], company["name"]) == ("Ana Ruiz", "Globex")
+
+    # Linking again stores what was found since; once more changes nothing.
+    again = finished(client, client.post(BATCH, json=batch, params={"force": "true"}))
+    assert (again["result"]["linked"], again["result"]["changed"]) == (2, 1)
+    with engine.connect() as conn:
+        before = conn.execute(select(t.lead_links).order_by(t.lead_links.c.link_key)).all()
+    one = finished(client, client.post(LINK, json={"target_client_domain": CLIENT, **ANA}))
+    assert (one["result"]["linked"], one["result"]["changed"]) == (1, 0)
+    with engine.connect() as conn:
+        after = conn.execute(select(t.lead_links).order_by(t.lead_links.c.link_key)).all()
+    assert after == before and len(after) == 4  # two people, two companies
+
+
+def test_link_errors_name_the_lead_and_field(client: TestClient) -> None:
+    cases = [
+        (BATCH, {"target_client_domain": CLIENT, "leads": [ANA, {"work_email": "nope"}]}),
+        (BATCH, {"target_client_domain": CLIENT, "leads": [{"first_name": "X"}]}),
+        (BATCH, {"target_client_domain": CLIENT, "leads": []}),
+        (BATCH, {"leads": [ANA]}),
+        (
+            BATCH,
+            {"leads": [{"target_client_domain": CLIENT, **ANA}, {"target_client_domain": "o.io"}]},
+        ),
+        (LINK, {"target_client_domain": CLIENT, "person_linkedin_url": "linkedin.com/company/x"}),
+        (LINK, ANA),
+    ]
+    fields = [
+        "leads.1.work_email",
+        "leads.0.work_email",
+        "leads",
+        "leads.0.target_client_domain",
+        "leads.1.target_client_domain",
+        "person_linkedin_url",
+        "target_client_domain",
+    ]
+    for (path, body), field in zip(cases, fields, strict=True):
+        response = client.post(path, json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"]["field"] == field, response.json()
+
+
+def test_a_scoped_key_links_its_own_client_only(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    own = scoped_key(engine, CLIENT)
+    other = {"target_client_domain": "tallisferry.io", **ANA}
+    assert client.post(LINK, json=other, headers=own).status_code == 403
+    batch = {"leads": [{"target_client_domain": "tallisferry.io", **ANA}]}
+    assert client.post(BATCH, json=batch, headers=own).status_code == 403
+    response = client.post(LINK, json={"target_client_domain": CLIENT, **ANA}, headers=own)
+    job = finished(client, response)
+    assert (job["result"]["linked"], job["result"]["unlinked"]) == (0, 1)
+    assert client.get(f"/jobs/{job['job_id']}", headers=own).status_code == 200
