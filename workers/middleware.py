@@ -228,7 +228,7 @@ class Tracking(Middleware):
     def _succeeded(self, run: StageRun) -> bool:
         """Record the success of an actor that left it to Tracking, in one statement.
 
-        A job handed on commits lazily (see `ops.RECORD_HANDOFF_LAZILY`); a completed job
+        A job handed on commits lazily (`lazy` in `ops.RECORD_ATTEMPT`); a completed job
         durably, with its result.
         """
         return self._write(

@@ -27,8 +27,14 @@ FINAL = ("succeeded", "dead")
 #:
 #: While a job is not final, a record only moves the job if no later stage of it started
 #: after this attempt did: a stage recorded after it handed on (an actor that leaves its
-#: record to Tracking) must not turn the job back. `{durability}` is filled in below.
-_RECORD_ATTEMPT = """
+#: record to Tracking) must not turn the job back.
+#:
+#: `:lazy` makes the record's own (autocommit) transaction commit without waiting for the
+#: WAL flush (`synchronous_commit` off for that transaction only). Only for the success
+#: of a stage that handed on and wrote nothing else: the next stage's durable commit makes
+#: it durable too (WAL is flushed in order), and a PostgreSQL crash can only lose it while
+#: the next stage is still in flight, which then runs again.
+RECORD_ATTEMPT = text("""
     WITH job AS (
         INSERT INTO ops.jobs AS j (job_id, kind, status, stage, workflow_slug, error, result,
                                    finished_at)
@@ -54,34 +60,18 @@ _RECORD_ATTEMPT = """
             next_attempt_at = EXCLUDED.next_attempt_at, error = EXCLUDED.error
     )
     INSERT INTO ops.job_events (job_id, stage, event, detail)
-    SELECT :job_id, :stage, :status, :detail FROM {durability}
-"""
-
-_PARAMS = (
+    SELECT :job_id, :stage, :status, :detail
+    FROM (SELECT CASE WHEN :lazy THEN set_config('synchronous_commit', 'off', true) END) AS d
+""").bindparams(
     bindparam("error", type_=Text),
     bindparam("next_attempt_at", type_=DateTime(timezone=True)),
     bindparam("started_at", type_=DateTime(timezone=True)),
     bindparam("job_status", type_=Text),
     bindparam("final", type_=Boolean),
+    bindparam("lazy", type_=Boolean),
     bindparam("result", type_=Text),
     bindparam("detail", type_=Text),
 )
-
-#: The record, committed durably (the usual case: a stage's own transaction, any failure).
-RECORD_ATTEMPT = text(_RECORD_ATTEMPT.format(durability="(SELECT 1) AS durable")).bindparams(
-    *_PARAMS
-)
-
-#: The same record as one autocommit statement whose commit does not wait for the WAL
-#: flush (`synchronous_commit` off for its own implicit transaction). Only for the success
-#: of a stage that handed on and wrote nothing else: the next stage's durable commit makes
-#: it durable too (WAL is flushed in order), and a PostgreSQL crash can only lose it while
-#: the next stage is still in flight, which then runs again.
-RECORD_HANDOFF_LAZILY = text(
-    _RECORD_ATTEMPT.format(
-        durability="(SELECT set_config('synchronous_commit', 'off', true)) AS lazy"
-    )
-).bindparams(*_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -110,7 +100,7 @@ def record_attempt(
 ) -> None:
     """Record how `attempt` ended (`status`) and what the whole job is now (`job_status`).
 
-    `lazy`: see `RECORD_HANDOFF_LAZILY` (only for a non-final success on an autocommit
+    `lazy`: see `RECORD_ATTEMPT` (only for a non-final success on an autocommit
     connection).
     """
     if error is None:
@@ -120,7 +110,7 @@ def record_attempt(
     else:
         detail = f"{error} (next attempt {next_attempt_at})"
     conn.execute(
-        RECORD_HANDOFF_LAZILY if lazy else RECORD_ATTEMPT,
+        RECORD_ATTEMPT,
         {
             "job_id": attempt.job_id,
             "kind": attempt.kind,
@@ -136,6 +126,7 @@ def record_attempt(
             "next_attempt_at": next_attempt_at,
             "result": orjson.dumps(dict(result)).decode() if result is not None else None,
             "detail": detail,
+            "lazy": lazy,
         },
     )
 
