@@ -171,22 +171,25 @@ class LeadLinkBatch(CallbackFields, Inbound):
 
     @model_validator(mode="after")
     def _one_client_for_all(self) -> LeadLinkBatch:
-        found = canonical.domain(self.target_client_domain) if self.target_client_domain else None
-        for i, lead in enumerate(self.leads):
-            own = canonical.domain(lead.client_domain) if lead.client_domain else None
-            if own is None and found is None:
+        named = [
+            canonical.domain(lead.client_domain) if lead.client_domain else None
+            for lead in self.leads
+        ]
+        top = canonical.domain(self.target_client_domain) if self.target_client_domain else None
+        client = top or next((c for c in named if c), None)
+        for i, own in enumerate(named):
+            if client is None:
                 raise PydanticCustomError(
                     "missing",
                     "is required (on the lead or the batch)",
                     {"field": f"leads.{i}.target_client_domain"},
                 )
-            if own is not None and found is not None and own != found:
+            if own is not None and own != client:
                 raise PydanticCustomError(
                     "client_conflict",
                     "names another client than the rest of the batch",
                     {"field": f"leads.{i}.target_client_domain"},
                 )
-            found = found or own
         return self
 
     def normalized_client_domain(self) -> str:

@@ -220,20 +220,22 @@ def lead_counts(conn: Connection, *, client_domain: str) -> dict[str, int]:
 def golden_person_id(
     conn: Connection, *, email: str | None, linkedin_url: str | None
 ) -> int | None:
-    """The golden person with this LinkedIn URL (or an alias), else this e-mail (the
-    person's best one, else any a provider found), else None."""
+    """The golden person with this LinkedIn URL (or an alias), else the one with this e-mail
+    (`core.person_emails`, indexed: the person whose best e-mail it is first), else None."""
     if linkedin_url and (found := persons.person_id_for(conn, linkedin_url=linkedin_url)):
         return found
     if not email:
         return None
     people, emails = t.people, t.person_emails
-    for stmt in (
-        select(people.c.id).where(people.c.email == email).order_by(people.c.id),
-        select(emails.c.person_id).where(emails.c.email == email).order_by(emails.c.person_id),
-    ):
-        if (hit := conn.execute(stmt.limit(1)).scalar()) is not None:
-            return int(hit)
-    return None
+    stmt = (
+        select(emails.c.person_id)
+        .join(people, people.c.id == emails.c.person_id)
+        .where(emails.c.email == email)
+        .order_by((people.c.email == email).desc(), emails.c.status == "invalid", people.c.id)
+        .limit(1)
+    )
+    hit = conn.execute(stmt).scalar()
+    return int(hit) if hit is not None else None
 
 
 def link_lead(conn: Connection, *, job_id: str, keys: LinkKeys) -> dict[str, Any]:

@@ -3,6 +3,7 @@ client's leads to the golden person and company."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import dramatiq
@@ -165,13 +166,25 @@ def test_link_joins_leads_to_golden_records_found_then_or_later(
 
     # Enrichment after the link reaches the lead without linking again (a join by key).
     finished(client, client.post(CORE_COMPANY, json={"domain": "globex.io", "name": "Globex"}))
-    with engine.begin() as conn:
-        conn.execute(
-            t.people.insert().values(
+    with engine.begin() as conn:  # as an e-mail finder leaves it: a result, the best e-mail
+        ana_id = conn.execute(
+            t.people.insert()
+            .values(
                 linkedin_url="https://www.linkedin.com/in/ana-ruiz",
                 slug="ana-ruiz",
                 full_name="Ana Ruiz",
                 email="ana.ruiz@globex.io",
+            )
+            .returning(t.people.c.id)
+        ).scalar_one()
+        conn.execute(
+            t.person_emails.insert().values(
+                person_id=ana_id,
+                email="ana.ruiz@globex.io",
+                provider="leadmagic",
+                status="valid",
+                source="clay-leadmagic-get-email",
+                observed_at=datetime.now(UTC),
             )
         )
     person, company = _golden(client)["ana.ruiz@globex.io"]
@@ -229,3 +242,15 @@ def test_a_scoped_key_links_its_own_client_only(
     job = finished(client, response)
     assert (job["result"]["linked"], job["result"]["unlinked"]) == (0, 1)
     assert client.get(f"/jobs/{job['job_id']}", headers=own).status_code == 200
+
+
+def test_the_link_routes_are_documented_with_their_bodies(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    for path, required in ((LINK, "target_client_domain"), (BATCH, "leads")):
+        operation = document["paths"][path]["post"]
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        schema = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+        assert required in schema["required"], path
+        assert {"202", "403", "422"} <= set(operation["responses"]), path
+    leads = document["components"]["schemas"]["Lead"]["properties"]
+    assert {"golden_person", "golden_company"} <= set(leads)
