@@ -1,6 +1,6 @@
 """Chain: realistic profiles drained raw → core vs a no-op three-stage Dramatiq chain.
 
-One `dramatiq bench.chain_actors` worker group (the Procfile's processes × threads)
+One `dramatiq bench.chain_actors:setup` worker group (the Procfile's processes × threads)
 consumes every queue. After a warm-up, the same workers drain, in turn: N no-op chains
 (pure Dramatiq: broker, middleware, three hops, a 17 KB first message), N person profiles
 (8–30 KB, each a different person, companies shared) and N no-op chains that Tracking

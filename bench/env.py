@@ -213,7 +213,9 @@ def _get_ok(url: str, proc: subprocess.Popen[bytes]) -> bool:
         return bool(response.status == 200)
 
 
-def dramatiq_cmd(*, processes: int, threads: int, module: str = "bench.chain_actors") -> list[str]:
+def dramatiq_cmd(
+    *, processes: int, threads: int, module: str = "bench.chain_actors:setup"
+) -> list[str]:
     """`dramatiq <module>` as the Procfile's worker runs it, with the given concurrency."""
     exe = str(Path(sys.executable).with_name("dramatiq"))
     return [exe, module, "--processes", str(processes), "--threads", str(threads)]

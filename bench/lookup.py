@@ -29,7 +29,7 @@ import redis
 from bench import chain, env, load, profiling
 from bench.report import Figure, show
 from pipeline.reference import lookup_key
-from workers.queues import LOOKUP_QUEUE
+from workers.names import LOOKUP_QUEUE
 
 BENCH = "lookup"
 TITLE_PATH = "/run/people/db/person-job-title/lookup"
@@ -184,14 +184,14 @@ def procfile_workers(args: argparse.Namespace) -> Iterator[tuple[chain.Fleet, di
             database_url=database_url, redis_url=env.REDIS_URL, namespace=namespace
         )
         main_cmd = env.dramatiq_cmd(
-            processes=args.processes, threads=args.threads, module="workers"
+            processes=args.processes, threads=args.threads, module="workers:setup"
         )
         main_env = dict(service_env)
         groups: dict[str, Any] = {}
         if args.lookup_processes > 0:
             main_env["HQ_WORKER_SKIP_QUEUES"] = LOOKUP_QUEUE
             cmd = env.dramatiq_cmd(
-                processes=args.lookup_processes, threads=args.lookup_threads, module="workers"
+                processes=args.lookup_processes, threads=args.lookup_threads, module="workers:setup"
             )
             lookups = stack.enter_context(
                 env.child([*cmd, "--queues", LOOKUP_QUEUE], name="lookup-worker", env=service_env)

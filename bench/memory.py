@@ -134,6 +134,7 @@ import json, time, psutil
 rss = lambda: psutil.Process().memory_info().rss / 2**20
 import workers
 from workers import observe
+workers.setup()
 imported = rss()
 started = time.perf_counter()
 observe.warm_up()

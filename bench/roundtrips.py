@@ -46,11 +46,12 @@ def main() -> None:
     """Run PROFILES profiles through the chain; print per-profile counts as JSON."""
     import dramatiq
 
-    import workers  # noqa: F401  (broker on embedded fakeredis, actors declared)
+    import workers
     from bench import payloads
     from workers import stages
     from workers.broker import get_engine
 
+    workers.setup()  # broker on embedded fakeredis, actors declared
     counts: Counter[str] = Counter()
     broker = dramatiq.get_broker()
     worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=20)

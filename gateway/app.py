@@ -48,7 +48,7 @@ def build_services(settings: Settings) -> Services:
     engine = store.make_engine(
         settings.database_url, pool_size=settings.db_pool_size, application_name="hq-gateway"
     )
-    broker = worker_broker.setup_broker(settings)
+    broker = worker_broker.build_broker(settings)  # sends only: no actors, not global
     client = worker_broker.async_redis_client(settings)
     # Lookup waits block a connection each: a pool of their own, so they never starve enqueues.
     waits = worker_broker.async_redis_client(settings, max_connections=settings.lookup_max_waits)

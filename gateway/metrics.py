@@ -30,7 +30,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.deps import AdminDep, Services, ServicesDep
-from workers import transport
+from workers import names, transport
 
 log = logging.getLogger("hq.gateway")
 
@@ -68,8 +68,7 @@ class AcceptedCounter:
 
 async def queue_depths(services: Services) -> list[dict[str, Any]]:
     """Messages per stage queue: ready, in progress (taken by a worker) and delayed retries."""
-    broker = services.enqueuer.broker
-    queues = sorted(broker.get_declared_queues())
+    queues = names.QUEUES
     ns = services.settings.queue_namespace
     pipe = services.redis.pipeline(transaction=False)
     for queue in queues:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, cast
 
-import dramatiq
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import text
@@ -21,6 +20,7 @@ from pipeline.store import dashboard, leads, ops, read, reprocess
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
 from schemas.callbacks import UnsafeUrl, parse_target
 from workers import callbacks as hooks
+from workers.names import ActorName
 from workers.transport import Intake
 
 router = APIRouter()
@@ -50,7 +50,7 @@ async def accept(
     request: Request,
     services: Services,
     *,
-    actor: dramatiq.Actor[Any, Any],
+    actor: ActorName,
     kind: str,
     body: dict[str, Any],
     scope: str,

@@ -25,7 +25,7 @@ from pipeline import leads as lead_rules
 from pipeline.store import leads
 from schemas.api import JobAccepted
 from schemas.leads_api import LINK_WORKFLOW, LeadLinkBatch, LeadsPage, TargetLeadLink
-from workers import leads as lead_actors
+from workers import names
 
 router = APIRouter(tags=["leads"])
 
@@ -104,7 +104,7 @@ async def _accept_link(
     return await accept(
         request,
         services,
-        actor=lead_actors.store_lead_link,
+        actor=names.STORE_LEAD_LINK,
         kind="lead_link",
         body={
             "workflow_slug": LINK_WORKFLOW,

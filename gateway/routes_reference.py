@@ -13,7 +13,6 @@ import logging
 import uuid
 from typing import Annotated, Any
 
-import dramatiq
 from dramatiq.results import ResultFailure
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
@@ -33,7 +32,8 @@ from schemas.reference_api import (
     LocationUpdate,
     TickerItem,
 )
-from workers import lookups
+from workers import names
+from workers.names import ActorName
 from workers.transport import Enqueuer
 
 router = APIRouter(tags=["reference"])
@@ -47,7 +47,7 @@ _ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: error_answer("The key is no
 
 
 async def _lookup(
-    request: Request, services: Services, actor: dramatiq.Actor[Any, Any], body: dict[str, Any]
+    request: Request, services: Services, actor: ActorName, body: dict[str, Any]
 ) -> Any:
     """Send a lookup and wait for its answer; 202 with the job when the wait runs out."""
     job_id = str(uuid.uuid4())
@@ -59,7 +59,7 @@ async def _lookup(
     try:
         answer = await enqueuer.wait_result(message, timeout_ms=services.settings.lookup_wait_ms)
     except (TimeoutError, RedisError):  # the job is queued: the caller polls it
-        return await _queued(request, enqueuer, job_id, kind=actor.options["job_kind"])
+        return await _queued(request, enqueuer, job_id, kind=actor.job_kind or "task")
     except ResultFailure:
         raise ApiError(500, f"the lookup failed; see job {job_id}", code="lookup_failed") from None
     return {**answer, "job_id": job_id}
@@ -86,9 +86,7 @@ async def lookup_job_title(
     request: Request, payload: JobTitleLookup, services: ServicesDep, _principal: PrincipalDep
 ) -> Any:
     """Case- and whitespace-insensitive match on `reference.job_title_lookup`."""
-    return await _lookup(
-        request, services, lookups.lookup_job_title, payload.model_dump(mode="json")
-    )
+    return await _lookup(request, services, names.LOOKUP_JOB_TITLE, payload.model_dump(mode="json"))
 
 
 @router.post(
@@ -101,9 +99,7 @@ async def lookup_location(
     request: Request, payload: LocationLookup, services: ServicesDep, _principal: PrincipalDep
 ) -> Any:
     """Case- and whitespace-insensitive match on `reference.location_lookup`."""
-    return await _lookup(
-        request, services, lookups.lookup_location, payload.model_dump(mode="json")
-    )
+    return await _lookup(request, services, names.LOOKUP_LOCATION, payload.model_dump(mode="json"))
 
 
 async def _admin_job(
@@ -111,7 +107,7 @@ async def _admin_job(
     services: Services,
     principal: AdminDep,
     *,
-    actor: dramatiq.Actor[Any, Any],
+    actor: ActorName,
     kind: str,
     body: dict[str, Any],
     idempotency: str | None,
@@ -143,7 +139,7 @@ async def _update(
         request,
         services,
         principal,
-        actor=lookups.update_reference,
+        actor=names.UPDATE_REFERENCE,
         kind="reference_update",
         body={"kind": kind, "update": changes},
         idempotency=idempotency,
@@ -210,7 +206,7 @@ async def backfill_job_titles(
         request,
         services,
         principal,
-        actor=lookups.backfill_job_titles,
+        actor=names.BACKFILL_JOB_TITLES,
         kind="job_title_backfill",
         body={},
         idempotency=idempotency,
@@ -253,7 +249,7 @@ async def backfill_public_tickers(
     return await accept(
         request,
         services,
-        actor=lookups.backfill_public_tickers,
+        actor=names.BACKFILL_PUBLIC_TICKERS,
         kind="public_ticker_backfill",
         body={"items": [item.model_dump(mode="json") for item in items]},
         scope=str(principal.key_id),

@@ -18,8 +18,9 @@ from base import canonical
 from gateway.deps import AdminDep, ServicesDep
 from gateway.errors import ApiError
 from gateway.routes import IdempotencyKey, accept
+from pipeline.store import reprocess
 from schemas.reprocess_api import ReprocessAccepted, ReprocessPreview, ReprocessRequest
-from workers import reprocess
+from workers import names
 
 router = APIRouter(tags=["ops"])
 
@@ -61,7 +62,7 @@ async def reprocess_payloads(
     accepted = await accept(
         request,
         services,
-        actor=reprocess.reprocess,
+        actor=names.REPROCESS,
         kind=reprocess.JOB_KIND,
         body={"selection": selection, "total": matched},
         scope=str(principal.key_id),

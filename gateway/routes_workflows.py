@@ -27,15 +27,13 @@ from pipeline.store import workflows as store
 from pipeline.workflows import Definition, Route, registry
 from schemas.api import JobAccepted
 from schemas.webhooks import Inbound
-from workers import leads as lead_actors
-from workers import stages
-from workers import workflows as actors
+from workers import names
 
 router = APIRouter(tags=["workflows"])
 
 #: The first stage of each chain a definition may name (`Definition.chain`).
-_FIRST_STAGES: dict[str, Any] = {
-    actor.actor_name: actor for actor in (stages.store_raw, lead_actors.store_lead)
+_FIRST_STAGES: dict[str, names.ActorName] = {
+    actor.actor_name: actor for actor in (names.STORE_RAW, names.STORE_LEAD)
 }
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -118,7 +116,7 @@ def _endpoint(definition: Definition[Any], route: Route) -> Any:
                 if definition.open_slugs
                 else await _registered(services, definition, slug)
             )
-            actor, kind = actors.store_workflow, actors.JOB_KIND
+            actor, kind = names.STORE_WORKFLOW, "workflow"
             body = {
                 "workflow_slug": slug,
                 "definition": extractor,

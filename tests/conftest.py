@@ -217,3 +217,17 @@ def _clear_caches() -> None:
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
+
+
+def app_and_workers(settings: Settings) -> Any:
+    """The gateway app, with this process's workers set up on the same settings.
+
+    `hq-ingest serve` and the Procfile run them as separate processes; a test runs both in
+    one: the workers' broker becomes dramatiq's global one (`dramatiq.get_broker()`), with
+    every actor declared, and the app sends through a broker of its own, as in production.
+    """
+    from gateway.app import create_app
+    from workers.broker import setup_broker
+
+    setup_broker(settings)
+    return create_app(settings)

@@ -1,16 +1,13 @@
-"""Dramatiq workers: `dramatiq workers` imports this, which sets up the broker, then the actors.
+"""Dramatiq workers. `dramatiq workers:setup` runs them (Procfile); importing builds nothing.
 
-The broker comes first so that the actors bind to it (dramatiq's own layout). Setting it up
-builds clients only; nothing connects to Redis or PostgreSQL until a message moves.
+`setup` builds the broker from the environment, makes it dramatiq's global broker and
+declares every actor on it (`workers.broker.setup_broker`); dramatiq's CLI calls it in each
+worker process before it consumes anything.
 """
 
-from workers import broker as broker
 
-broker.setup_broker()
+def setup() -> None:
+    """Set up this process's broker and actors (dramatiq's CLI calls this by name)."""
+    from workers.broker import setup_broker
 
-from workers import delivery as delivery  # noqa: E402
-from workers import leads as leads  # noqa: E402
-from workers import lookups as lookups  # noqa: E402
-from workers import reprocess as reprocess  # noqa: E402
-from workers import stages as stages  # noqa: E402
-from workers import workflows as workflows  # noqa: E402
+    setup_broker()

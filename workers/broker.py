@@ -1,13 +1,15 @@
 """The broker, result backend and database engine the actors use, built from settings.
 
-`setup_broker()` builds a RedisBroker (on real Redis when `REDIS_URL` is set, otherwise on an
-in-process fakeredis server) with hq-ingest's middleware, and makes it dramatiq's global
-broker so `@dramatiq.actor` binds to it. Nothing here talks to Redis or PostgreSQL until
-a message is sent or processed.
+`build_broker()` builds a RedisBroker (on real Redis when `REDIS_URL` is set, otherwise on
+an in-process fakeredis server) with hq-ingest's middleware and no actors: the gateway sends
+through one. `setup_broker()` (a worker process, via `dramatiq workers:setup`) also makes it
+dramatiq's global broker and declares every actor on it (`workers.declare`). Nothing here
+runs at import, and nothing talks to Redis or PostgreSQL until a message moves.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from functools import lru_cache
@@ -29,9 +31,10 @@ from sqlalchemy import Engine
 
 from pipeline import store
 from schemas.settings import Settings, get_settings
-from workers import callbacks, encoder, observe
+from workers import callbacks, declare, encoder, observe
 from workers.middleware import Tracking
-from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, skip_list
+from workers.names import LOOKUP_QUEUE
+from workers.queues import PollIntervals, SkipQueues, skip_list
 from workers.retry_policy import GuardedRetries
 from workers.transport import HqRedisBroker
 
@@ -176,21 +179,25 @@ def poll_intervals(settings: Settings) -> PollIntervals:
     )
 
 
+#: The modules that declare actors (`workers.declare.actor`); `setup_broker` imports them.
+ACTOR_MODULES = (
+    "workers.stages",
+    "workers.leads",
+    "workers.lookups",
+    "workers.workflows",
+    "workers.reprocess",
+    "workers.delivery",
+)
+
+
 def setup_broker(settings: Settings | None = None, *, client: Any = None) -> RedisBroker:
-    """Build the broker and make it the global one (and rebind already-declared actors)."""
+    """Build a worker's broker, make it the global one and declare every actor on it."""
     broker = build_broker(settings or get_settings(), client=client)
-    previous = dramatiq.get_broker() if _has_global_broker() else None
     dramatiq.set_broker(broker)
-    if previous is not None:
-        for name in previous.get_declared_actors():
-            actor = previous.get_actor(name)
-            actor.broker = broker
-            broker.declare_actor(actor)
+    for module in ACTOR_MODULES:
+        importlib.import_module(module)
+    declare.bind(broker)
     return broker
-
-
-def _has_global_broker() -> bool:
-    return dramatiq.broker.global_broker is not None
 
 
 @lru_cache

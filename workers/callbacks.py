@@ -23,13 +23,13 @@ from sqlalchemy import Engine
 
 from pipeline import callbacks
 from pipeline.store import dashboard, ops
+from workers import names
 from workers.middleware import ends_job, message_job_id
 
 log = logging.getLogger("hq.callbacks")
 
-#: The delivery actor's name and queue (`workers.delivery` declares it).
-ACTOR = callbacks.STAGE
-QUEUE = "callbacks"
+#: The delivery actor's name (`workers.delivery` declares it; the stage its events are under).
+ACTOR = names.DELIVER_CALLBACK.actor_name
 
 #: How long a job's callback is kept, so a replay within this time still calls back.
 SPEC_TTL_S = 30 * 24 * 3600

@@ -16,7 +16,6 @@ import time
 from functools import lru_cache
 from typing import Any
 
-import dramatiq
 import httpx
 from dramatiq.rate_limits import WindowRateLimiter
 from dramatiq.rate_limits.backends import RedisBackend
@@ -26,9 +25,10 @@ from pipeline.store import dashboard, ops
 from pipeline.strict import whole_number
 from schemas.callbacks import Target, UnsafeUrl, parse_target
 from schemas.settings import get_settings
-from workers import retry_policy
+from workers import names, retry_policy
 from workers.broker import get_engine
-from workers.callbacks import ACTOR, QUEUE, load_spec
+from workers.callbacks import ACTOR, load_spec
+from workers.declare import actor
 from workers.observe import CALLBACKS
 
 log = logging.getLogger("hq.callbacks")
@@ -74,7 +74,7 @@ def _record(job: str, event: str, detail: str) -> None:
     CALLBACKS.labels(event.removeprefix("callback_")).inc()
 
 
-@dramatiq.actor(queue_name=QUEUE, actor_name=ACTOR, max_retries=3)
+@actor(names.DELIVER_CALLBACK, max_retries=3)
 def deliver_callback(job: str, attempt: int = 1) -> None:
     """POST the outcome of `job` to its callback (try number `attempt`).
 
@@ -91,7 +91,7 @@ def deliver_callback(job: str, attempt: int = 1) -> None:
 
 def _deliver(job: str, attempt: int) -> None:
     settings = get_settings()
-    broker: Any = deliver_callback.broker
+    broker: Any = deliver_callback.bound().broker
     spec = load_spec(broker.client, broker.namespace, job)
     if spec is None:
         _record(job, callbacks.FAILED, "the callback's details expired; nothing sent")

@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import dramatiq
-
 from pipeline import leads as lead_rules
 from pipeline.store import leads
 from schemas.leads_api import LeadLinkBatch, TargetLeadLink, lead_request
+from workers import names
 from workers.broker import get_engine
+from workers.declare import actor
 from workers.middleware import current_run
 from workers.stages import PERMANENT
 
 
-@dramatiq.actor(queue_name="store_lead", throws=PERMANENT, job_kind="client_lead", stage_seq=1)
+@actor(names.STORE_LEAD, throws=PERMANENT, stage_seq=1)
 def store_lead(job_id: str, body: dict[str, Any]) -> None:
     """Keep the lead exactly as received, then hand it to `write_lead`.
 
@@ -40,7 +40,7 @@ def store_lead(job_id: str, body: dict[str, Any]) -> None:
     write_lead.send(job_id=job_id, raw_id=raw_id, workflow_slug=body.get("workflow_slug"))
 
 
-@dramatiq.actor(queue_name="write_lead", throws=PERMANENT, job_kind="client_lead", stage_seq=2)
+@actor(names.WRITE_LEAD, throws=PERMANENT, stage_seq=2)
 def write_lead(job_id: str, raw_id: int, workflow_slug: str | None = None) -> None:
     """Normalise the stored lead and write `client.leads`, `leads_people`, `leads_companies`.
 
@@ -65,7 +65,7 @@ def write_lead(job_id: str, raw_id: int, workflow_slug: str | None = None) -> No
         run.completed(conn, result)
 
 
-@dramatiq.actor(queue_name="store_lead_link", throws=PERMANENT, job_kind="lead_link", stage_seq=1)
+@actor(names.STORE_LEAD_LINK, throws=PERMANENT, stage_seq=1)
 def store_lead_link(job_id: str, body: dict[str, Any]) -> None:
     """Keep a link request exactly as received (beside the leads, under its client), then
     hand it to `link_leads`.
@@ -87,7 +87,7 @@ def store_lead_link(job_id: str, body: dict[str, Any]) -> None:
     link_leads.send(job_id=job_id, raw_id=raw_id, batch=body["batch"])
 
 
-@dramatiq.actor(queue_name="link_leads", throws=PERMANENT, job_kind="lead_link", stage_seq=2)
+@actor(names.LINK_LEADS, throws=PERMANENT, stage_seq=2)
 def link_leads(job_id: str, raw_id: int, batch: bool) -> None:
     """Link each lead of the stored request to the golden person and company, in one
     transaction; the result counts the leads linked (a golden person or company found)

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import dramatiq
 from sqlalchemy import Connection, RowMapping
 
 from pipeline import lookups
@@ -28,10 +27,10 @@ from schemas.reference_api import (
     LocationUpdate,
     TickerItem,
 )
-from workers import stages
+from workers import names, stages
 from workers.broker import get_engine
+from workers.declare import actor
 from workers.middleware import current_run
-from workers.queues import LOOKUP_QUEUE
 from workers.stages import PERMANENT
 
 #: How many re-sync job ids an update's result lists (the count is always complete).
@@ -41,23 +40,22 @@ LISTED_RESYNC_JOBS = 100
 BACKFILL_TIME_LIMIT_MS = 30 * 60 * 1000
 
 
-#: What both lookup actors share: one fast-polled queue, the result kept for the gateway.
+#: What both lookup actors share: the result kept for the gateway (their queue: `names`).
 _LOOKUP_OPTIONS: dict[str, Any] = {
-    "queue_name": LOOKUP_QUEUE,
     "store_results": True,
     "throws": PERMANENT,
     "stage_seq": 1,
 }
 
 
-@dramatiq.actor(job_kind="job_title_lookup", **_LOOKUP_OPTIONS)
+@actor(names.LOOKUP_JOB_TITLE, **_LOOKUP_OPTIONS)
 def lookup_job_title(job_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Answer a job-title lookup from `reference.job_title_lookup`, else with a suggestion."""
     text = JobTitleLookup.model_validate(body).job_title
     return _look_up(text, reference.find_job_title, lookups.title_answer)
 
 
-@dramatiq.actor(job_kind="location_lookup", **_LOOKUP_OPTIONS)
+@actor(names.LOOKUP_LOCATION, **_LOOKUP_OPTIONS)
 def lookup_location(job_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Answer a location lookup from `reference.location_lookup`, else with a suggestion."""
     text = LocationLookup.model_validate(body).location_name
@@ -78,9 +76,7 @@ def _look_up(
     return answer(text, row)
 
 
-@dramatiq.actor(
-    queue_name="update_reference", throws=PERMANENT, job_kind="reference_update", stage_seq=1
-)
+@actor(names.UPDATE_REFERENCE, throws=PERMANENT, stage_seq=1)
 def update_reference(job_id: str, body: dict[str, Any]) -> None:
     """Apply a job-title or location update (`body = {"kind", "update"}`) and re-sync people."""
     if body["kind"] == "job_title":
@@ -146,13 +142,7 @@ def _resync(refreshed: int, linkedin_urls: list[str]) -> dict[str, Any]:
     }
 
 
-@dramatiq.actor(
-    queue_name="backfill_job_titles",
-    throws=PERMANENT,
-    job_kind="job_title_backfill",
-    stage_seq=1,
-    time_limit=BACKFILL_TIME_LIMIT_MS,
-)
+@actor(names.BACKFILL_JOB_TITLES, throws=PERMANENT, stage_seq=1, time_limit=BACKFILL_TIME_LIMIT_MS)
 def backfill_job_titles(job_id: str, body: dict[str, Any]) -> None:
     """Fill reference titles from PDL title data, then re-match people's titles; one commit."""
     started = time.monotonic()
@@ -162,10 +152,9 @@ def backfill_job_titles(job_id: str, body: dict[str, Any]) -> None:
     current_run().complete({**counts, "seconds": round(time.monotonic() - started, 3)})
 
 
-@dramatiq.actor(
-    queue_name="backfill_public_tickers",
+@actor(
+    names.BACKFILL_PUBLIC_TICKERS,
     throws=PERMANENT,
-    job_kind="public_ticker_backfill",
     stage_seq=1,
     time_limit=BACKFILL_TIME_LIMIT_MS,
 )

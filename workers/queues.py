@@ -17,9 +17,6 @@ import dramatiq
 from dramatiq.common import q_name
 from dramatiq.middleware import Middleware
 
-#: The queue both lookup actors share (`workers.lookups`); the gateway waits on its results.
-LOOKUP_QUEUE = "lookups"
-
 log = logging.getLogger("hq.workers")
 
 

@@ -28,14 +28,15 @@ from sqlalchemy import Engine
 
 from pipeline.store import deadletters
 from schemas.ops_api import BulkReplayResult, DeadLetterFilter, ReplayOutcome, ReplayRequest
+from workers import names
 from workers.middleware import REPLAY_OPTION
 
 log = logging.getLogger("hq.replay")
 
 
-def skip_reason(state: dict[str, Any], broker: dramatiq.Broker) -> str | None:
+def skip_reason(state: dict[str, Any]) -> str | None:
     """Why a letter must not be replayed now, or None when it may be."""
-    if state["actor_name"] not in broker.get_declared_actors():
+    if state["actor_name"] not in names.BY_NAME:
         return f"stage {state['actor_name']} no longer exists"
     status = state["job_status"]
     if status == "succeeded":
@@ -47,9 +48,9 @@ def skip_reason(state: dict[str, Any], broker: dramatiq.Broker) -> str | None:
     return None
 
 
-def replay_message(broker: dramatiq.Broker, letter: dict[str, Any], *, number: int) -> Any:
+def replay_message(letter: dict[str, Any], *, number: int) -> Any:
     """The message a replay sends: stored args/kwargs, fresh id, timestamp and options."""
-    actor = broker.get_actor(letter["actor_name"])
+    actor = names.BY_NAME[letter["actor_name"]]
     stored = letter["message"]
     return dramatiq.Message(
         queue_name=actor.queue_name,
@@ -66,12 +67,12 @@ def replay_one(engine: Engine, broker: dramatiq.Broker, *, letter_id: int) -> Re
         state = deadletters.replay_state(conn, letter_id=letter_id, lock=True)
         if state is None:
             return None
-        reason = skip_reason(state, broker)
+        reason = skip_reason(state)
         if reason is not None:
             return _outcome(state, "skipped", reason=reason)
-        message = replay_message(broker, state, number=state["replay_count"] + 1)
+        message = replay_message(state, number=state["replay_count"] + 1)
         broker.enqueue(message)
-        kind = broker.get_actor(state["actor_name"]).options.get("job_kind", "task")
+        kind = names.BY_NAME[state["actor_name"]].job_kind or "task"
         deadletters.mark_replayed(conn, letter=state, kind=kind, message_id=message.message_id)
     log.info("replayed dead letter %d as %s", letter_id, message.message_id)
     return _outcome(state, "replayed", message_id=message.message_id)
@@ -82,7 +83,7 @@ def preview_one(engine: Engine, broker: dramatiq.Broker, *, letter_id: int) -> R
     with engine.connect() as conn:
         state = deadletters.replay_state(conn, letter_id=letter_id, lock=False)
     assert state is not None  # ids come from a query just made; letters are never deleted
-    reason = skip_reason(state, broker)
+    reason = skip_reason(state)
     return _outcome(state, "skipped" if reason else "would_replay", reason=reason)
 
 

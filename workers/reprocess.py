@@ -20,13 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import dramatiq
-from sqlalchemy import Connection, Table
+from sqlalchemy import Table
 
-from pipeline import tables as t
 from pipeline.store import reprocess as store
-from workers import stages, workflows
+from workers import names, stages, workflows
 from workers.broker import get_engine
+from workers.declare import Declared, actor
 from workers.middleware import current_run
 from workers.stages import PERMANENT
 
@@ -50,21 +49,16 @@ class Source:
     name: str
     table: Table
     kind: str
-    extract: dramatiq.Actor[Any, Any]
+    extract: Declared[Any, Any]
 
 
 SOURCES = (
-    Source("person", t.person_payloads, "person_profile", stages.extract_profile),
-    Source("workflow", t.workflow_payloads, workflows.JOB_KIND, workflows.extract_workflow),
+    Source("person", store.SOURCE_TABLES["person"], "person_profile", stages.extract_profile),
+    Source("workflow", store.SOURCE_TABLES["workflow"], "workflow", workflows.extract_workflow),
 )
 
 
-def count_matching(conn: Connection, selection: dict[str, Any]) -> int:
-    """How many stored payloads, over every source, `selection` names."""
-    return sum(store.count_payloads(conn, table=s.table, selection=selection) for s in SOURCES)
-
-
-@dramatiq.actor(queue_name="reprocess", throws=PERMANENT, job_kind=JOB_KIND, stage_seq=1)
+@actor(names.REPROCESS, throws=PERMANENT, stage_seq=1)
 def reprocess(job_id: str, body: dict[str, Any]) -> None:
     """One step of a reprocess: the next batch, a wait, or the end (see the module doc).
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import dramatiq
 from pydantic import ValidationError
 
 from pipeline import derive, extract, sync
@@ -19,7 +18,9 @@ from pipeline.errors import PermanentError
 from pipeline.reference import describe_workflow
 from pipeline.store import companies, people, persons, reference
 from schemas.webhooks import TRUSTED, PersonProfileIngest
+from workers import names
 from workers.broker import get_engine
+from workers.declare import actor
 from workers.middleware import current_run
 
 #: Errors no retry can fix: the message goes straight to the dead-letter store.
@@ -29,7 +30,7 @@ PERMANENT = (PermanentError, ValidationError)
 _known_slugs: set[tuple[str, str]] = set()
 
 
-@dramatiq.actor(queue_name="store_raw", throws=PERMANENT, job_kind="person_profile", stage_seq=1)
+@actor(names.STORE_RAW, throws=PERMANENT, stage_seq=1)
 def store_raw(job_id: str, body: dict[str, Any]) -> None:
     """Keep the webhook body exactly as received, then hand it to `extract_profile`.
 
@@ -51,9 +52,7 @@ def store_raw(job_id: str, body: dict[str, Any]) -> None:
     extract_profile.send(job_id=job_id, raw_id=raw_id)
 
 
-@dramatiq.actor(
-    queue_name="extract_profile", throws=PERMANENT, job_kind="person_profile", stage_seq=2
-)
+@actor(names.EXTRACT_PROFILE, throws=PERMANENT, stage_seq=2)
 def extract_profile(job_id: str, raw_id: int) -> None:
     """Extract profile, experience and education from a raw payload; skip it if stale."""
     run = current_run()
@@ -77,7 +76,7 @@ def extract_profile(job_id: str, raw_id: int) -> None:
         sync_core.send(job_id=job_id, linkedin_url=profile.linkedin_url)
 
 
-@dramatiq.actor(queue_name="sync_core", throws=PERMANENT, job_kind="person_profile", stage_seq=3)
+@actor(names.SYNC_CORE, throws=PERMANENT, stage_seq=3)
 def sync_core(job_id: str, linkedin_url: str) -> None:
     """Bring `core` in line with the person's extracted rows; the job's last stage."""
     run = current_run()

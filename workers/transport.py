@@ -304,6 +304,19 @@ def _message(actor: Address, kwargs: dict[str, Any]) -> dramatiq.Message[Any]:
     )
 
 
+def enqueue(broker: dramatiq.Broker, actor: Address, **kwargs: Any) -> dramatiq.Message[Any]:
+    """Send `actor(**kwargs)` through `broker` by name: the broker need not declare the actor."""
+    message: dramatiq.Message[Any] = dramatiq.Message(
+        queue_name=actor.queue_name,
+        actor_name=actor.actor_name,
+        args=(),
+        kwargs=kwargs,
+        options={},
+    )
+    sent: dramatiq.Message[Any] = broker.enqueue(message)
+    return sent
+
+
 def _queued_key(namespace: str, job_id: str) -> str:
     return f"{namespace}:queued:{job_id}"
 

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import dramatiq
-
 from pipeline.store import workflows as store
 from pipeline.workflows import registry
 from pipeline.workflows.facts import Facts
+from workers import names
 from workers.broker import get_engine
+from workers.declare import actor
 from workers.middleware import current_run
 from workers.stages import PERMANENT
 
-#: `ops.jobs.kind` of every workflow job.
-JOB_KIND = "workflow"
 
-
-@dramatiq.actor(queue_name="store_workflow", throws=PERMANENT, job_kind=JOB_KIND, stage_seq=1)
+@actor(names.STORE_WORKFLOW, throws=PERMANENT, stage_seq=1)
 def store_workflow(job_id: str, body: dict[str, Any]) -> None:
     """Keep the request body exactly as received, then hand it to `extract_workflow`.
 
@@ -44,7 +41,7 @@ def store_workflow(job_id: str, body: dict[str, Any]) -> None:
     extract_workflow.send(job_id=job_id, raw_id=raw_id)
 
 
-@dramatiq.actor(queue_name="extract_workflow", throws=PERMANENT, job_kind=JOB_KIND, stage_seq=2)
+@actor(names.EXTRACT_WORKFLOW, throws=PERMANENT, stage_seq=2)
 def extract_workflow(job_id: str, raw_id: int) -> None:
     """Run the definition's pure extractor; a body it cannot extract stays raw only."""
     run = current_run()
@@ -74,7 +71,7 @@ def extract_workflow(job_id: str, raw_id: int) -> None:
         sync_workflow.send(job_id=job_id, raw_id=raw_id)
 
 
-@dramatiq.actor(queue_name="sync_workflow", throws=PERMANENT, job_kind=JOB_KIND, stage_seq=3)
+@actor(names.SYNC_WORKFLOW, throws=PERMANENT, stage_seq=3)
 def sync_workflow(job_id: str, raw_id: int) -> None:
     """Apply the extracted facts to `core` (facts, identity, golden record) in one transaction."""
     run = current_run()

@@ -178,14 +178,11 @@ def dlq_replay(
 
 
 def _replay(request: ReplayRequest) -> Any:
-    import dramatiq
-
-    import workers  # noqa: F401  (declares the actors)
     from workers import broker, replay
 
     engine = cli_engine()
-    broker.setup_broker(target.settings())
-    return replay.replay_many(engine, dramatiq.get_broker(), request=request)
+    sender = broker.build_broker(target.settings())
+    return replay.replay_many(engine, sender, request=request)
 
 
 @jobs_app.command("show")

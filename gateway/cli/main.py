@@ -87,7 +87,7 @@ def worker(
     env = {**os.environ, "REDIS_URL": settings.redis_url, "DATABASE_URL": settings.database_url}
     beside = Path(sys.executable).with_name("dramatiq")  # the venv's, activated or not
     program = str(beside) if beside.exists() else "dramatiq"
-    argv = [program, "workers", "--threads", str(threads), "--processes", str(processes)]
+    argv = [program, "workers:setup", "--threads", str(threads), "--processes", str(processes)]
     os.execvpe(program, argv, env)
 
 

@@ -214,15 +214,17 @@ def _start(url: str | None, key: str | None, wait: bool, *, route: str, body: An
 def _enqueue(route: str, body: Any, services: Settings) -> str:
     """Send the backfill actor directly (needs REDIS_URL); returns the new job id."""
     from schemas.reference_api import TickerItem
-    from workers import broker, lookups
+    from workers import broker, names, transport
 
-    broker.setup_broker(services)
+    sender = broker.build_broker(services)
     job_id = str(uuid.uuid4())
     if route.endswith("job-title/backfill"):
-        lookups.backfill_job_titles.send(job_id=job_id, body={})
+        transport.enqueue(sender, names.BACKFILL_JOB_TITLES, job_id=job_id, body={})
     else:
         items = [TickerItem.model_validate(i).model_dump(mode="json") for i in body]
-        lookups.backfill_public_tickers.send(job_id=job_id, body={"items": items})
+        transport.enqueue(
+            sender, names.BACKFILL_PUBLIC_TICKERS, job_id=job_id, body={"items": items}
+        )
     return job_id
 
 

@@ -63,6 +63,18 @@ def count_payloads(conn: Connection, *, table: Table, selection: Mapping[str, An
     return int(conn.execute(query).scalar_one())
 
 
+#: The raw tables a reprocess reads, by source name (`workers.reprocess.SOURCES` pairs each
+#: with the stage that extracts its rows).
+SOURCE_TABLES = {"person": t.person_payloads, "workflow": t.workflow_payloads}
+
+
+def count_matching(conn: Connection, selection: Mapping[str, Any]) -> int:
+    """How many stored payloads, over every source, `selection` names."""
+    return sum(
+        count_payloads(conn, table=table, selection=selection) for table in SOURCE_TABLES.values()
+    )
+
+
 def child_job_id(parent_job_id: str, source: str, raw_id: int) -> str:
     """The job id of one payload's reprocess (stable: same parent and payload, same id)."""
     return str(uuid.uuid5(uuid.UUID(parent_job_id), f"{source}:{raw_id}"))

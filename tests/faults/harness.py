@@ -138,7 +138,7 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        argv = [sys.executable, "-m", "dramatiq", "workers", "--processes", "1"]
+        argv = [sys.executable, "-m", "dramatiq", "workers:setup", "--processes", "1"]
         argv += ["--threads", str(self.threads), "--worker-shutdown-timeout", "20000"]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from schemas.settings import Settings
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, app_and_workers
 
 CHAIN = ("store_raw", "extract_profile", "sync_core")
 
@@ -24,9 +24,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """The gateway app on the test's database and Redis namespace."""
-    from gateway.app import create_app
-
-    with TestClient(create_app(settings), headers=AUTH) as test_client:
+    with TestClient(app_and_workers(settings), headers=AUTH) as test_client:
         yield test_client
 
 

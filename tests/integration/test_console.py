@@ -25,7 +25,7 @@ from sqlalchemy import Engine, insert
 from pipeline import tables as t
 from pipeline.errors import PermanentError
 from schemas.settings import Settings
-from tests.conftest import ADMIN_KEY, load_fixture
+from tests.conftest import ADMIN_KEY, app_and_workers, load_fixture
 from tests.integration.conftest import AUTH
 from workers import stages
 
@@ -39,10 +39,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def live(settings: Settings) -> Iterator[str]:
     """The app under uvicorn in a thread, with a dramatiq worker beside it."""
-    from gateway.app import create_app
-
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="warning", ws="none"
+        app_and_workers(settings), host="127.0.0.1", port=0, log_level="warning", ws="none"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from pipeline.errors import PermanentError
 from schemas.settings import Settings
-from tests.conftest import ADMIN_KEY, _unavailable, create_key, load_fixture
+from tests.conftest import ADMIN_KEY, _unavailable, app_and_workers, create_key, load_fixture
 from tests.integration.conftest import AUTH
 from workers import stages
 
@@ -82,9 +82,7 @@ def _scoped_key(engine: Engine) -> str:
 @pytest.fixture
 def live(settings: Settings) -> Iterator[str]:
     """The app under uvicorn in a thread, with a dramatiq worker beside it."""
-    from gateway.app import create_app
-
-    app = create_app(settings)
+    app = app_and_workers(settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

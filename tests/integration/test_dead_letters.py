@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from pipeline import tables as t
 from pipeline.store import deadletters
 from schemas.settings import Settings
-from tests.conftest import create_key, load_fixture
+from tests.conftest import app_and_workers, create_key, load_fixture
 from tests.integration.conftest import AUTH, drain, wait_job
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
@@ -175,7 +175,7 @@ def test_replay_while_redis_refuses_is_503_and_changes_nothing(
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise redis.ConnectionError("Redis is down")
 
-    monkeypatch.setattr(dramatiq.get_broker(), "enqueue", refuse)
+    monkeypatch.setattr(client.app.state.services.enqueuer.broker, "enqueue", refuse)
     response = client.post(f"/dead-letters/{letter_id}/replay")
     assert response.status_code == 503
     letter = client.get(f"/dead-letters/{letter_id}").json()
@@ -335,10 +335,9 @@ def test_message_past_its_age_limit_is_dead_lettered_and_replays_fresh(
 @pytest.fixture
 def slow_retries(settings: Settings) -> Iterator[TestClient]:
     """Gateway and worker whose retries wait 1.5–3 s, long enough to watch one."""
-    from gateway.app import create_app
 
     slow = settings.model_copy(update={"min_backoff_ms": 1500, "max_backoff_ms": 3000})
-    with TestClient(create_app(slow), headers=AUTH) as test_client:
+    with TestClient(app_and_workers(slow), headers=AUTH) as test_client:
         worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=2, worker_timeout=50)
         worker.start()
         yield test_client

@@ -11,7 +11,8 @@ import dramatiq
 import pytest
 import redis
 
-from workers.queues import LOOKUP_QUEUE, PollIntervals
+from workers.names import LOOKUP_QUEUE
+from workers.queues import PollIntervals
 from workers.transport import BLOCK_MS, HqRedisBroker, WakingConsumer
 
 pytestmark = pytest.mark.integration

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from schemas.settings import Settings
+from tests.conftest import app_and_workers
 from tests.security.conftest import ADMIN
 
 pytestmark = pytest.mark.integration
@@ -51,10 +52,8 @@ CHECKS: list[Any] = [
 @pytest.fixture
 def api_schema(settings: Settings) -> Iterator[Any]:
     """The app's OpenAPI document, served by the app on the test's database and Redis."""
-    from gateway.app import create_app
-
     fuzzed = settings.model_copy(update={"rate_limit_per_minute": 0, "lookup_wait_ms": 1000})
-    app = create_app(fuzzed)
+    app = app_and_workers(fuzzed)
     worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=4, worker_timeout=50)
     worker.start()
     yield schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.settings import Settings
+from tests.conftest import app_and_workers
 
 KEY = "unit-test-admin-key"
 INGEST = "/run/people/clay-native/person-profile/ingest"
@@ -22,7 +23,6 @@ BODY = {
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    from gateway.app import create_app
     from workers import broker
 
     monkeypatch.delenv("REDIS_URL", raising=False)
@@ -33,7 +33,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
         hq_admin_api_key=KEY,
         HQ_QUEUE_NAMESPACE="unit",
     )
-    app = create_app(settings)
+    app = app_and_workers(settings)
     app.state.services.auth.engine = None  # only the admin key exists in these tests
     with TestClient(app) as test_client:
         yield test_client

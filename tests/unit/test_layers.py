@@ -1,4 +1,5 @@
-"""The layers of the README's "Layout" never reach back (an AST walk of every import).
+"""The layers of the README's "Layout" never reach back (an AST walk of every import),
+and importing the gateway builds nothing.
 
     gateway ──> workers ──> pipeline ──> schemas ──> base
        └────────────────────────┴───────────┴──────────^
@@ -9,6 +10,8 @@ Imports inside functions count too: a lazy import is still a dependency.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -80,3 +83,37 @@ def test_the_leaf_knows_no_http_and_no_queue() -> None:
 
 def test_workers_never_import_the_gateway() -> None:
     assert violations("workers", frozenset({"gateway"})) == []
+
+
+#: The modules that declare actors (`workers.broker.ACTOR_MODULES`); the gateway sends by
+#: name (`workers.names`) and never imports one.
+ACTOR_MODULES = frozenset(
+    {
+        "workers.stages",
+        "workers.leads",
+        "workers.lookups",
+        "workers.workflows",
+        "workers.reprocess",
+        "workers.delivery",
+    }
+)
+
+
+def test_the_gateway_never_imports_an_actor_module() -> None:
+    from workers.broker import ACTOR_MODULES as declared
+
+    assert frozenset(declared) == ACTOR_MODULES
+    assert violations("gateway", ACTOR_MODULES | {"workers.setup"}) == []
+
+
+def test_importing_the_gateway_builds_no_broker_and_no_actor() -> None:
+    probe = (
+        "import sys, dramatiq.broker, gateway.app, gateway.cli.main, workers;"
+        "assert dramatiq.broker.global_broker is None, 'a broker was built at import';"
+        f"loaded = sorted(m for m in {sorted(ACTOR_MODULES)!r} if m in sys.modules);"
+        "assert not loaded, loaded"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from redis.exceptions import MaxConnectionsError
 
 from tests.unit import test_gateway
-from workers.queues import LOOKUP_QUEUE
+from workers.names import LOOKUP_QUEUE
 
 client = test_gateway.client  # the fixture: gateway on an in-process fakeredis, no worker
 HEADERS = {"X-API-Key": test_gateway.KEY}

@@ -12,7 +12,8 @@ from dramatiq.brokers.stub import StubBroker
 from schemas.settings import Settings
 from workers import lookups
 from workers.broker import poll_intervals
-from workers.queues import LOOKUP_QUEUE, PollIntervals, SkipQueues, skip_list
+from workers.names import LOOKUP_QUEUE
+from workers.queues import PollIntervals, SkipQueues, skip_list
 from workers.transport import HqRedisBroker, WakingConsumer
 
 POLLS = PollIntervals(stage_ms=50, delay_ms=1000, queue_ms={LOOKUP_QUEUE: 3})

@@ -1,0 +1,48 @@
+"""`workers.names` is what the gateway sends by: it must match the actors the workers declare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dramatiq
+import fakeredis
+import pytest
+
+from pipeline import callbacks
+from schemas.settings import Settings
+from workers import names
+from workers.broker import setup_broker
+
+
+@pytest.fixture
+def declared() -> Iterator[dramatiq.Broker]:
+    """A worker's broker on an in-process server, every actor declared."""
+    settings = Settings(redis_url=None, HQ_QUEUE_NAMESPACE="names")
+    broker = setup_broker(settings, client=fakeredis.FakeRedis(server=fakeredis.FakeServer()))
+    yield broker
+    broker.close()
+
+
+def test_every_declared_actor_is_named_with_its_queue_and_kind(declared: dramatiq.Broker) -> None:
+    actual = {
+        name: (actor.queue_name, actor.options.get("job_kind"))
+        for name in declared.get_declared_actors()
+        for actor in [declared.get_actor(name)]
+    }
+    expected = {a.actor_name: (a.queue_name, a.job_kind) for a in names.ALL}
+    assert actual == expected
+    assert set(names.QUEUES) == declared.get_declared_queues()
+
+
+def test_the_delivery_actor_is_the_callback_stage() -> None:
+    assert names.DELIVER_CALLBACK.actor_name == callbacks.STAGE
+
+
+def test_a_declared_actor_runs_and_sends_through_the_global_broker(
+    declared: dramatiq.Broker,
+) -> None:
+    from workers import stages
+
+    assert stages.sync_core.bound() is declared.get_actor("sync_core")
+    message = stages.extract_profile.send(job_id="j", raw_id=1)
+    assert (message.queue_name, message.kwargs) == ("extract_profile", {"job_id": "j", "raw_id": 1})
