@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import unquote_to_bytes
@@ -274,56 +275,55 @@ def seniority_rank(level: str) -> int:
 
 # --- annotated types: the normalisers as pydantic field types -----------------------------
 
-
-def _domain_key(value: str) -> str:
-    found = domain(value)
-    if found is None:
-        raise ValueError("is not a domain or URL")
-    return found
+_Check = Callable[[str], str]
 
 
-def _checked_domain(value: str) -> str:
-    _domain_key(value)
-    return value
+def _to(normalise: Callable[[str], str | None], problem: str) -> _Check:
+    """Validate a value to what `normalise` makes of it; `problem` when that is None."""
+
+    def validate(value: str) -> str:
+        found = normalise(value)
+        if found is None:
+            raise ValueError(problem)
+        return found
+
+    return validate
 
 
-def _profile_url(value: str) -> str:
-    url = linkedin_url(value)
-    if url is None:
-        raise ValueError("is not a LinkedIn profile URL (expected linkedin.com/in/<slug>)")
-    return url
+def _as_sent(validate: _Check) -> _Check:
+    """Validate as `validate` does, but keep the value as sent."""
+
+    def check(value: str) -> str:
+        validate(value)
+        return value
+
+    return check
 
 
-def _checked_profile_url(value: str | None) -> str | None:
-    if value in (None, ""):  # an empty cell reads as absent
-        return None
-    _profile_url(value)
-    return value
+def _blank_is_none(check: _Check) -> Callable[[str | None], str | None]:
+    """None and "" (an empty cell) read as absent; anything else must pass `check`."""
+    return lambda value: None if value in (None, "") else check(str(value))
 
 
-def _seniority(value: str) -> str:
-    level = canonical_seniority(value)
-    if level is None:
-        raise ValueError(f"is not one of {', '.join(SENIORITY_LEVELS)}")
-    return level
-
-
-def _job_function(value: str) -> str:
-    function = canonical_function(value)
-    if function is None:
-        raise ValueError("is not one of LinkedIn's job functions (see the docs)")
-    return function
-
+_DOMAIN = _to(domain, "is not a domain or URL")
+_PROFILE = _to(linkedin_url, "is not a LinkedIn profile URL (expected linkedin.com/in/<slug>)")
 
 #: Any spelling of a domain, URL or host; validated to the company-domain key (`acme.com`).
-Domain = Annotated[str, AfterValidator(_domain_key)]
+Domain = Annotated[str, AfterValidator(_DOMAIN)]
 #: Any spelling of a domain, URL or host; checked, but kept as sent.
-DomainAsSent = Annotated[str, AfterValidator(_checked_domain)]
+DomainAsSent = Annotated[str, AfterValidator(_as_sent(_DOMAIN))]
 #: A LinkedIn profile URL, any spelling; validated to `https://www.linkedin.com/in/<slug>`.
-LinkedInProfileUrl = Annotated[str, AfterValidator(_profile_url)]
+LinkedInProfileUrl = Annotated[str, AfterValidator(_PROFILE)]
 #: A LinkedIn profile URL, any spelling, or None (also for ""); checked, but kept as sent.
-LinkedInProfileUrlAsSent = Annotated[str | None, AfterValidator(_checked_profile_url)]
+LinkedInProfileUrlAsSent = Annotated[str | None, AfterValidator(_blank_is_none(_as_sent(_PROFILE)))]
 #: One of LinkedIn's ten seniority levels, any known spelling; validated to the stored one.
-Seniority = Annotated[str, AfterValidator(_seniority)]
+Seniority = Annotated[
+    str, AfterValidator(_to(canonical_seniority, f"is not one of {', '.join(SENIORITY_LEVELS)}"))
+]
 #: One of LinkedIn's 26 job functions, any known spelling; validated to the stored one.
-JobFunction = Annotated[str, AfterValidator(_job_function)]
+JobFunction = Annotated[
+    str,
+    AfterValidator(
+        _to(canonical_function, "is not one of LinkedIn's job functions (see the docs)")
+    ),
+]
