@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
@@ -304,17 +304,17 @@ def lead_golden(
         | ((table.c.kind == "company") & table.c.link_key.in_(sorted(set(domains)))),
     )
     links = conn.execute(stmt).mappings().all()
-    person_ids = {
-        link["link_key"]: link["person_id"]
-        or golden_person_id(conn, email=link["email"], linkedin_url=link["linkedin_url"])
-        for link in links
-        if link["kind"] == "person"
+    person_links = [link for link in links if link["kind"] == "person"]
+    company_links = [link for link in links if link["kind"] == "company"]
+    person_ids = _people_by_keys(conn, [link for link in person_links if not link["person_id"]])
+    person_ids |= {
+        link["link_key"]: link["person_id"] for link in person_links if link["person_id"]
     }
-    company_ids = {
-        link["link_key"]: link["company_id"]
-        or companies.find_by_domain(conn, domain=link["link_key"])
-        for link in links
-        if link["kind"] == "company"
+    company_ids = _companies_by_domain(
+        conn, [link["link_key"] for link in company_links if not link["company_id"]]
+    )
+    company_ids |= {
+        link["link_key"]: link["company_id"] for link in company_links if link["company_id"]
     }
     people, firms = t.people, t.companies
     person_rows = _rows_by_id(
@@ -331,14 +331,14 @@ def lead_golden(
     for link in links:
         key = link["link_key"]
         if link["kind"] == "person":
-            found = person_ids[key]
+            found = person_ids.get(key)
             golden_people[key] = {
                 "person_id": found,
                 "linked_at": link["linked_at"],
                 **person_rows.get(found or 0, {}),
             }
         else:
-            found = company_ids[key]
+            found = company_ids.get(key)
             golden_companies[key] = {
                 "company_id": found,
                 "linked_at": link["linked_at"],
@@ -356,3 +356,60 @@ def _rows_by_id(
     stmt = select(table.c.id, *columns).where(table.c.id.in_(wanted))
     rows = {row["id"]: dict(row) for row in conn.execute(stmt).mappings()}
     return {found: {k: v for k, v in row.items() if k != "id"} for found, row in rows.items()}
+
+
+def _people_by_keys(conn: Connection, links: Sequence[RowMapping]) -> dict[str, int]:
+    """`golden_person_id` for many links in three statements (by public URL, by alias, by
+    e-mail); a member-id URL is found only when linking (`persons.person_id_for`)."""
+    people, aliases, emails = t.people, t.person_aliases, t.person_emails
+    urls = {link["linkedin_url"] for link in links if link["linkedin_url"]}
+    by_url: dict[str, int] = {}
+    if urls:
+        stmt = select(people.c.linkedin_url, people.c.id).where(people.c.linkedin_url.in_(urls))
+        by_url = {url: pid for url, pid in conn.execute(stmt).all()}
+    if missing := urls - by_url.keys():
+        stmt = select(aliases.c.value, aliases.c.person_id).where(
+            aliases.c.kind == "linkedin", aliases.c.value.in_(missing)
+        )
+        by_url |= {url: pid for url, pid in conn.execute(stmt).all()}
+    found = {
+        link["link_key"]: by_url[link["linkedin_url"]]
+        for link in links
+        if link["linkedin_url"] in by_url
+    }
+    wanted = {link["email"] for link in links if link["email"] and link["link_key"] not in found}
+    if wanted:
+        stmt = (
+            select(emails.c.email, emails.c.person_id)
+            .join(people, people.c.id == emails.c.person_id)
+            .where(emails.c.email.in_(wanted))
+            .order_by(
+                emails.c.email,
+                (people.c.email == emails.c.email).desc(),
+                emails.c.status == "invalid",
+                people.c.id,
+            )
+            .ext(distinct_on(emails.c.email))
+        )
+        by_email = {email: pid for email, pid in conn.execute(stmt).all()}
+        found |= {
+            link["link_key"]: by_email[link["email"]]
+            for link in links
+            if link["link_key"] not in found and link["email"] in by_email
+        }
+    return found
+
+
+def _companies_by_domain(conn: Connection, domains: Sequence[str]) -> dict[str, int]:
+    """`companies.find_by_domain` for many domains in two statements."""
+    if not domains:
+        return {}
+    firms, aliases = t.companies, t.company_aliases
+    stmt = select(firms.c.domain, firms.c.id).where(firms.c.domain.in_(set(domains)))
+    found: dict[str, int] = {d: cid for d, cid in conn.execute(stmt).all() if d}
+    if missing := set(domains) - found.keys():
+        stmt = select(aliases.c.value, aliases.c.company_id).where(
+            aliases.c.kind == "domain", aliases.c.value.in_(missing)
+        )
+        found |= {d: cid for d, cid in conn.execute(stmt).all()}
+    return found
