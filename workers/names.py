@@ -53,25 +53,8 @@ REPROCESS = _stage("reprocess", "reprocess")
 #: Write-back to Clay (`workers.delivery`): a task of its job, not a job of its own.
 DELIVER_CALLBACK = ActorName("deliver_callback", "callbacks")
 
-ALL = (
-    STORE_RAW,
-    EXTRACT_PROFILE,
-    SYNC_CORE,
-    STORE_LEAD,
-    WRITE_LEAD,
-    STORE_LEAD_LINK,
-    LINK_LEADS,
-    LOOKUP_JOB_TITLE,
-    LOOKUP_LOCATION,
-    UPDATE_REFERENCE,
-    BACKFILL_JOB_TITLES,
-    BACKFILL_PUBLIC_TICKERS,
-    STORE_WORKFLOW,
-    EXTRACT_WORKFLOW,
-    SYNC_WORKFLOW,
-    REPROCESS,
-    DELIVER_CALLBACK,
-)
+#: Every actor above, in declaration order.
+ALL = tuple(value for value in tuple(globals().values()) if isinstance(value, ActorName))
 BY_NAME = {actor.actor_name: actor for actor in ALL}
 #: Every queue an actor consumes (delay queues aside), for queue-depth metrics.
 QUEUES = tuple(sorted({actor.queue_name for actor in ALL}))

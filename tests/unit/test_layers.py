@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import ROOT
+from workers.broker import ACTOR_MODULES
 
 #: Our top-level packages.
 OURS = frozenset({"base", "gateway", "workers", "pipeline", "schemas"})
@@ -85,25 +86,9 @@ def test_workers_never_import_the_gateway() -> None:
     assert violations("workers", frozenset({"gateway"})) == []
 
 
-#: The modules that declare actors (`workers.broker.ACTOR_MODULES`); the gateway sends by
-#: name (`workers.names`) and never imports one.
-ACTOR_MODULES = frozenset(
-    {
-        "workers.stages",
-        "workers.leads",
-        "workers.lookups",
-        "workers.workflows",
-        "workers.reprocess",
-        "workers.delivery",
-    }
-)
-
-
 def test_the_gateway_never_imports_an_actor_module() -> None:
-    from workers.broker import ACTOR_MODULES as declared
-
-    assert frozenset(declared) == ACTOR_MODULES
-    assert violations("gateway", ACTOR_MODULES | {"workers.setup"}) == []
+    assert "workers.stages" in ACTOR_MODULES
+    assert violations("gateway", frozenset(ACTOR_MODULES) | {"workers.setup"}) == []
 
 
 def test_importing_the_gateway_builds_no_broker_and_no_actor() -> None:
