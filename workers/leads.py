@@ -99,7 +99,8 @@ def link_leads(job_id: str, raw_id: int, batch: bool) -> None:
         bodies = (
             request.lead_bodies() if isinstance(request, LeadLinkBatch) else [request.lead_fields()]
         )
-        items = [leads.link_lead(conn, job_id=job_id, keys=lead_rules.link_keys(b)) for b in bodies]
+        keys = [lead_rules.link_keys(body) for body in bodies]
+        items = leads.link_leads(conn, job_id=job_id, keys=keys)
         linked = sum(1 for i in items if i["person_id"] or i["company_id"])
         result = {
             "client_domain": request.normalized_client_domain(),

@@ -8,7 +8,7 @@ time), so leads delivered out of order never put older details over newer ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.leads import LinkKeys
-from pipeline.store import companies, persons
+from pipeline.store import persons
 from schemas.records import LeadRecord
 
 _PERSON_FIELDS = (
@@ -217,80 +217,86 @@ def lead_counts(conn: Connection, *, client_domain: str) -> dict[str, int]:
 # merged) after the link is found without linking again; linking again stores the id.
 
 
-def golden_person_id(
-    conn: Connection, *, email: str | None, linkedin_url: str | None
-) -> int | None:
-    """The golden person with this LinkedIn URL (or an alias), else the one with this e-mail
-    (`core.person_emails`, indexed: the person whose best e-mail it is first), else None."""
-    if linkedin_url and (found := persons.person_id_for(conn, linkedin_url=linkedin_url)):
-        return found
-    if not email:
-        return None
-    people, emails = t.people, t.person_emails
-    stmt = (
-        select(emails.c.person_id)
-        .join(people, people.c.id == emails.c.person_id)
-        .where(emails.c.email == email)
-        .order_by((people.c.email == email).desc(), emails.c.status == "invalid", people.c.id)
-        .limit(1)
-    )
-    hit = conn.execute(stmt).scalar()
-    return int(hit) if hit is not None else None
+def link_leads(conn: Connection, *, job_id: str, keys: Sequence[LinkKeys]) -> list[dict[str, Any]]:
+    """Link leads of one client: resolve every key at once, upsert each person and company
+    link once (a row that would stay the same is not written), count the client's leads
+    each lead's keys reach. One item per lead, in order."""
+    if not keys:
+        return []
+    client_domain = keys[0].client_domain
+    person_links: dict[str, dict[str, Any]] = {}
+    for k in keys:
+        if k.person_key:
+            known = person_links.setdefault(k.person_key, {"link_key": k.person_key})
+            for name in ("email", "linkedin_url"):
+                known[name] = known.get(name) or getattr(k, name)
+    domains = sorted({k.company_domain for k in keys if k.company_domain})
+    person_ids = _people_by_keys(conn, list(person_links.values()))
+    for key, link in person_links.items():  # a member-id URL, known only to the identity
+        if key not in person_ids and link["linkedin_url"]:
+            if found := persons.person_id_for(conn, linkedin_url=link["linkedin_url"]):
+                person_ids[key] = found
+    company_ids = _companies_by_domain(conn, domains)
+    person_rows = [{**link, "person_id": person_ids.get(key)} for key, link in person_links.items()]
+    company_rows = [{"link_key": d, "company_id": company_ids.get(d)} for d in domains]
+    changed = _upsert_links(conn, client_domain, "person", person_rows, job_id)
+    changed |= _upsert_links(conn, client_domain, "company", company_rows, job_id)
+    reached = _reached(conn, client_domain, person_links.keys(), domains)
+    return [
+        {
+            "person_key": k.person_key,
+            "company_domain": k.company_domain,
+            "person_id": person_ids.get(k.person_key) if k.person_key else None,
+            "company_id": company_ids.get(k.company_domain) if k.company_domain else None,
+            "leads": sum(
+                1
+                for pk, cd in reached
+                if (k.person_key and pk == k.person_key)
+                or (k.company_domain and cd == k.company_domain)
+            ),
+            "changed": ("person", k.person_key) in changed
+            or ("company", k.company_domain) in changed,
+        }
+        for k in keys
+    ]
 
 
-def link_lead(conn: Connection, *, job_id: str, keys: LinkKeys) -> dict[str, Any]:
-    """Link one lead's person and company (an upsert per key that changes nothing when the
-    link already says the same); returns what it is linked to and how many of the client's
-    leads that reaches."""
-    person_id = company_id = None
-    changed = False
-    if keys.person_key:
-        person_id = golden_person_id(conn, email=keys.email, linkedin_url=keys.linkedin_url)
-        values = {"email": keys.email, "linkedin_url": keys.linkedin_url, "person_id": person_id}
-        changed |= _upsert_link(conn, keys.client_domain, "person", keys.person_key, values, job_id)
-    if keys.company_domain:
-        company_id = companies.find_by_domain(conn, domain=keys.company_domain)
-        values = {"company_id": company_id}
-        changed |= _upsert_link(
-            conn, keys.client_domain, "company", keys.company_domain, values, job_id
-        )
-    leads = t.leads
-    named = [leads.c.person_key == keys.person_key] if keys.person_key else []
-    if keys.company_domain:
-        named.append(leads.c.company_domain == keys.company_domain)
-    reached = select(func.count()).where(leads.c.client_domain == keys.client_domain, or_(*named))
-    return {
-        "person_key": keys.person_key,
-        "company_domain": keys.company_domain,
-        "person_id": person_id,
-        "company_id": company_id,
-        "leads": int(conn.execute(reached).scalar_one()),
-        "changed": changed,
-    }
-
-
-def _upsert_link(
+def _upsert_links(
     conn: Connection,
     client_domain: str,
     kind: str,
-    key: str,
-    values: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
     job_id: str,
-) -> bool:
-    """Insert or update one link; a value not found now keeps the one stored. True if the
-    row was written (new, or a key or id it did not have)."""
+) -> set[tuple[str, str]]:
+    """Insert or update links (one per key); a value not found now keeps the one stored.
+    Returns (kind, key) of the rows written (new, or a key or id they did not have)."""
+    if not rows:
+        return set()
     table = t.lead_links
+    names = [n for n in rows[0] if n != "link_key"]
     stmt = insert(table).values(
-        client_domain=client_domain, kind=kind, link_key=key, job_id=job_id, **values
+        [{"client_domain": client_domain, "kind": kind, "job_id": job_id, **r} for r in rows]
     )
-    merged = {name: func.coalesce(stmt.excluded[name], table.c[name]) for name in values}
-    differs = tuple_(*merged.values()).is_distinct_from(tuple_(*(table.c[n] for n in values)))
+    merged = {name: func.coalesce(stmt.excluded[name], table.c[name]) for name in names}
+    differs = tuple_(*merged.values()).is_distinct_from(tuple_(*(table.c[n] for n in names)))
     upsert: Any = stmt.on_conflict_do_update(
         index_elements=["client_domain", "kind", "link_key"],
         set_={**merged, "job_id": stmt.excluded.job_id, "updated_at": func.now()},
         where=differs,
-    ).returning(literal_column("1"))
-    return conn.execute(upsert).first() is not None
+    ).returning(table.c.link_key)
+    return {(kind, key) for key in conn.execute(upsert).scalars()}
+
+
+def _reached(
+    conn: Connection, client_domain: str, person_keys: Iterable[str], domains: Sequence[str]
+) -> list[tuple[str | None, str | None]]:
+    """(person key, company domain) of the client's leads these keys name (one pass)."""
+    leads = t.leads
+    named = [leads.c.person_key.in_(sorted(person_keys)), leads.c.company_domain.in_(domains)]
+    stmt = select(leads.c.person_key, leads.c.company_domain).where(
+        leads.c.client_domain == client_domain, or_(*named)
+    )
+    return [(pk, cd) for pk, cd in conn.execute(stmt).all()]
 
 
 def lead_golden(
@@ -358,9 +364,10 @@ def _rows_by_id(
     return {found: {k: v for k, v in row.items() if k != "id"} for found, row in rows.items()}
 
 
-def _people_by_keys(conn: Connection, links: Sequence[RowMapping]) -> dict[str, int]:
-    """`golden_person_id` for many links in three statements (by public URL, by alias, by
-    e-mail); a member-id URL is found only when linking (`persons.person_id_for`)."""
+def _people_by_keys(conn: Connection, links: Sequence[Mapping[Any, Any]]) -> dict[str, int]:
+    """The golden person of each link key, in three statements: by public LinkedIn URL, by
+    its alias, else by e-mail (`core.person_emails`, indexed; the person whose best e-mail it
+    is first). A member-id URL is found only when linking (`persons.person_id_for`)."""
     people, aliases, emails = t.people, t.person_aliases, t.person_emails
     urls = {link["linkedin_url"] for link in links if link["linkedin_url"]}
     by_url: dict[str, int] = {}

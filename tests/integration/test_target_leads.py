@@ -254,3 +254,16 @@ def test_the_link_routes_are_documented_with_their_bodies(client: TestClient) ->
         assert {"202", "403", "422"} <= set(operation["responses"]), path
     leads = document["components"]["schemas"]["Lead"]["properties"]
     assert {"golden_person", "golden_company"} <= set(leads)
+
+
+def test_a_batch_naming_one_person_twice_links_it_once(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    finished(client, client.post(INGEST, json={"target_client_domain": CLIENT, **ANA}))
+    twice = {**ANA, "person_linkedin_url": "linkedin.com/in/ana-ruiz"}
+    batch = {"target_client_domain": CLIENT, "leads": [ANA, twice, {"company_domain": "globex.io"}]}
+    job = finished(client, client.post(BATCH, json=batch))
+    assert [item["leads"] for item in job["result"]["leads"]] == [1, 1, 1]
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.lead_links.c.kind, t.lead_links.c.linkedin_url)).all()
+    assert sorted(rows) == [("company", None), ("person", "https://www.linkedin.com/in/ana-ruiz")]
