@@ -2,9 +2,9 @@
 
 Writers take a `Connection` so the caller owns the transaction, are keyword-only, and are
 idempotent: upserts on natural keys, delete+insert of child rows. Submodules group them by
-schema: `people` (raw → extracted → core for person profiles), `reference`, `leads`, `ops`
-(jobs, stages, dead letters, keys), `deadletters` (listing them, recording replays) and
-`read` (the assembled views the API returns).
+schema: `people` (a package: `raw` → `extracted` → `core` for person profiles),
+`reference`, `leads`, `ops` (jobs, stages, dead letters, keys), `deadletters` (listing
+them, recording replays) and `read` (the assembled views the API returns).
 """
 
 from __future__ import annotations

@@ -1,0 +1,100 @@
+"""Drift tripwire: the person-chain statements write every column `pipeline/tables.py` has.
+
+The child-row inserts take their column lists from the table metadata; these tests fail if
+a column of one of those tables is missing from a built statement, or from the rows the
+writers hand it (a column the statement lists but no row carries would be written NULL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Insert, MetaData, Table, Text
+from sqlalchemy.dialects import postgresql
+
+from pipeline import tables as t
+from pipeline.derive import derive_core
+from pipeline.extract import extract_profile
+from pipeline.store.jsonrows import insert_from_json, written_columns
+from pipeline.store.people import core, extracted
+from tests.conftest import load_fixture
+
+#: Each child table, the statement that fills it, and the JSON parameter carrying its rows.
+CHILDREN = [
+    (t.person_experience, extracted._INSERT_EXTRACTED_CHILDREN, "experiences"),
+    (t.person_education, extracted._INSERT_EXTRACTED_CHILDREN, "educations"),
+    (t.person_work_history, core._INSERT_CORE_CHILDREN, "work"),
+    (t.person_promotions, core._INSERT_CORE_CHILDREN, "promotions"),
+    (t.person_past_employer, core._INSERT_CORE_CHILDREN, "past"),
+    (t.person_tenure, core._INSERT_CORE_CHILDREN, "tenure"),
+]
+
+
+def _sql(stmt: Any) -> str:
+    return str(stmt.compile(dialect=postgresql.dialect()))
+
+
+def _insert_clause(sql: str, table: Table) -> str:
+    """The `INSERT INTO table (...) SELECT ... FROM jsonb_to_recordset(...) AS r(...)` part."""
+    start = sql.index(f"INSERT INTO {table.schema}.{table.name} (")
+    end = sql.index(")", sql.index(" AS r(", start))
+    return sql[start:end]
+
+
+@pytest.mark.parametrize(("table", "stmt", "param"), CHILDREN, ids=lambda x: getattr(x, "name", ""))
+def test_every_written_column_is_inserted(table: Table, stmt: Insert, param: str) -> None:
+    clause = _insert_clause(_sql(stmt), table)
+    assert f"%({param})s" in clause
+    columns = clause.split("(", 1)[1].split(")", 1)[0].split(", ")
+    assert columns == [c.name for c in written_columns(table)]
+    missing = [c.name for c in table.columns if c.name not in columns and c.server_default is None]
+    assert missing == []
+    record = clause.rsplit(" AS r(", 1)[1]
+    assert [part.split(" ")[0] for part in record.split(", ")] == columns
+
+
+def test_only_database_stamped_timestamps_are_left_out() -> None:
+    left_out = {
+        f"{table.name}.{c.name}"
+        for table, _, _ in CHILDREN
+        for c in table.columns
+        if c not in written_columns(table)
+    }
+    assert left_out == {"person_tenure.updated_at"}
+
+
+def test_a_new_column_is_written_without_touching_the_statement() -> None:
+    copy = t.person_education.to_metadata(MetaData())
+    copy.append_column(Column("honours", Text))
+    clause = _insert_clause(_sql(insert_from_json(copy, "rows")), copy)
+    assert "honours" in clause.split(" SELECT ")[0]
+    assert "honours TEXT" in clause
+
+
+def test_the_rows_carry_exactly_the_written_columns() -> None:
+    profile = extract_profile(load_fixture("payloads/proxycurl_a.json")["raw_payload"])
+    derived = derive_core(profile)
+    ids = {c.company_key: i for i, c in enumerate(derived.companies, start=1)}
+    url = profile.linkedin_url
+    rows = {
+        "person_experience": [extracted.experience_values(url, r) for r in profile.experiences],
+        "person_education": [extracted.education_values(url, r) for r in profile.educations],
+        "person_work_history": core.work_history_rows(1, derived, ids),
+        "person_promotions": core.promotion_rows(1, derived, ids),
+        "person_past_employer": core.past_employer_rows(1, derived, ids),
+        "person_tenure": core.tenure_rows(1, derived, ids),
+    }
+    for table, _, _ in CHILDREN:
+        assert rows[table.name], f"the fixture gives no {table.name} row"
+        expected = {c.name for c in written_columns(table)}
+        for row in rows[table.name]:
+            assert set(row) == expected, table.name
+
+
+def test_the_profile_upsert_updates_every_profile_column() -> None:
+    sql = _sql(extracted._UPSERT_PROFILE)
+    updated = sql.split("DO UPDATE SET ", 1)[1].split(" WHERE ", 1)[0]
+    for c in t.person_profile.columns:
+        if c.name != "linkedin_url":
+            assert f"{c.name} = " in updated, c.name
