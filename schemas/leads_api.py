@@ -337,6 +337,17 @@ class LeadsPage(BaseModel):
                             "extra": {"utm_campaign": "q1-webinar"},
                             "submitted_at": "2026-02-03T14:05:09Z",
                             "received_at": "2026-02-03T14:05:10Z",
+                            "golden_person": {
+                                "person_id": 4182,
+                                "linkedin_url": "https://www.linkedin.com/in/hollis-varga-ngata",
+                                "full_name": "Hollis Varga-Ngata",
+                                "email": "hollis.varga-ngata@skarvik-maritime.no",
+                                "linked_at": "2026-02-04T09:00:00Z",
+                            },
+                            "golden_company": {
+                                "company_id": None,
+                                "linked_at": "2026-02-04T09:00:00Z",
+                            },
                         }
                     ],
                     "people": [
