@@ -7,7 +7,6 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 RUN python -m venv /venv
 COPY pyproject.toml requirements.lock README.md ./
-COPY base base
 COPY gateway gateway
 COPY workers workers
 COPY pipeline pipeline

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from base import canonical
 from gateway.errors import ApiError
 from pipeline.store import keys
+from schemas import canonical
 
 #: Prefix of generated keys, so a leaked key is recognisable in a secret scanner.
 KEY_PREFIX = "hq_"

@@ -19,13 +19,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
-from base import canonical
 from gateway import dashboard
 from gateway.console import LIST_LIMIT, page
 from gateway.deps import ServicesDep
 from pipeline import workflowhealth
 from pipeline.store import console, read
 from pipeline.store import dashboard as dashboard_store
+from schemas import canonical
 from schemas.ops_api import JobFilter
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Header, Query, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from base import canonical
 from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
 from gateway.queue import content_key, fingerprint, idempotency_key
 from pipeline import callbacks, jobstate
 from pipeline.store import dashboard, leads, ops, read, reprocess
+from schemas import canonical
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
 from schemas.callbacks import UnsafeUrl, parse_target
 from workers import callbacks as hooks

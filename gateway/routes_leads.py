@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from base import canonical
 from gateway import params
 from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, Services, ServicesDep
@@ -23,6 +22,7 @@ from gateway.errors import ApiError, error_answer
 from gateway.routes import Force, IdempotencyKey, accept
 from pipeline import leads as lead_rules
 from pipeline.store import leads
+from schemas import canonical
 from schemas.api import JobAccepted
 from schemas.leads_api import LINK_WORKFLOW, LeadLinkBatch, LeadsPage, TargetLeadLink
 from workers import names

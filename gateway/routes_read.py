@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from base import canonical
 from gateway.deps import AdminDep, ConnectionDep, PrincipalDep, ServicesDep
 from gateway.errors import ApiError, error_answer
 from pipeline.store import read, reference
 from pipeline.workflows import registry as workflow_registry
+from schemas import canonical
 from schemas.read_api import (
     Company,
     EnrichmentStatus,

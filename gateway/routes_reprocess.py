@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from base import canonical
 from gateway.deps import AdminDep, ServicesDep
 from gateway.errors import ApiError
 from gateway.routes import IdempotencyKey, accept
 from pipeline.store import reprocess
+from schemas import canonical
 from schemas.reprocess_api import ReprocessAccepted, ReprocessPreview, ReprocessRequest
 from workers import names
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from base import canonical
 from gateway.deps import ClientDep, ConnectionDep
 from pipeline.store import signals
+from schemas import canonical
 from schemas.api import SignalList
 
 router = APIRouter(tags=["read"])

@@ -18,13 +18,13 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from base import canonical
 from gateway.auth import Principal
 from gateway.deps import ClientDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
 from gateway.routes import Force, IdempotencyKey, accept
 from pipeline.store import workflows as store
 from pipeline.workflows import Definition, Route, registry
+from schemas import canonical
 from schemas.api import JobAccepted
 from schemas.webhooks import Inbound
 from workers import names

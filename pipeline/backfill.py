@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from base.canonical import seniority_rank
+from schemas.canonical import seniority_rank
 from schemas.records import TitleMatch
 
 #: PDL ``job_title_levels`` → LinkedIn seniority (PDL's ten levels are LinkedIn's ten).

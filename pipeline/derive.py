@@ -11,8 +11,8 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
-from base import canonical
 from pipeline import normalize
+from schemas import canonical
 from schemas.records import (
     CompanyRecord,
     CoreRecord,

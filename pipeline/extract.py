@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from base import canonical
 from pipeline import dates, normalize, places
 from pipeline.errors import InvalidPayloadError
 from pipeline.shapes import Row, detect_shape, unwrapped
 from pipeline.shapes import rows as _rows
+from schemas import canonical
 from schemas.records import EducationRecord, ExperienceRecord, ProfileRecord, Shape
 
 

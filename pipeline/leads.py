@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from base import canonical
 from pipeline import dates, normalize, titles
 from pipeline.errors import InvalidPayloadError
+from schemas import canonical
 from schemas.records import LeadRecord
 
 #: The fields a lead form sends; anything else is kept verbatim in ``LeadRecord.extra``.

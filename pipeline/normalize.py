@@ -1,6 +1,6 @@
 """Pure normalisers for the values users join on: emails, names, company sizes and keys.
 
-Domains, LinkedIn URLs and LinkedIn's taxonomy live in `base.canonical` (request bodies
+Domains, LinkedIn URLs and LinkedIn's taxonomy live in `schemas.canonical` (request bodies
 validate with them too); the functions here build on them.
 
 Every public function is total (any str or None in, never an exception out; unusable input
@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 
-from base import canonical
+from schemas import canonical
 
 _BRACKETED = re.compile(r"<([^<>]*)>$")
 _LOCAL_PART = re.compile(r"[^\s@\"(),:;<>\[\]\\]{1,64}")

@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from base import canonical
-from base.canonical import DomainAsSent
+from schemas import canonical
 from schemas.callbacks import CallbackFields
+from schemas.canonical import DomainAsSent
 from schemas.webhooks import Inbound
 
 #: The registry slug lead jobs are counted under (seeded by migration 0002).

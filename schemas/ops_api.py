@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from base import canonical
+from schemas import canonical
 
 #: Most dead letters one bulk replay handles; the answer says when more matched.
 MAX_REPLAY_BATCH = 10_000

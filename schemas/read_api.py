@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from base.canonical import LinkedInProfileUrl
+from schemas.canonical import LinkedInProfileUrl
 from schemas.reference_api import SLUG_PATTERN, PartialUpdate, examples
 from schemas.webhooks import Inbound
 

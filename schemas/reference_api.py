@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from base.canonical import Domain, JobFunction, Seniority
+from schemas.canonical import Domain, JobFunction, Seniority
 from schemas.webhooks import Inbound
 
 #: The slug pattern every workflow_slug follows (as `PersonProfileIngest` does).

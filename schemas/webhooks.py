@@ -19,9 +19,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from base.canonical import LinkedInProfileUrlAsSent
 from schemas import lint
 from schemas.callbacks import CallbackFields
+from schemas.canonical import LinkedInProfileUrlAsSent
 
 #: The slug Clay's person-profile webhook uses unless a table says otherwise.
 DEFAULT_PERSON_WORKFLOW = "clay-person-profile"

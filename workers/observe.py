@@ -85,7 +85,7 @@ class LogSetup(Middleware):
         self.log_format = log_format
 
     def after_process_boot(self, broker: dramatiq.Broker) -> None:
-        from base import logs
+        from workers import logs
 
         logs.configure(self.log_format)
 

@@ -55,8 +55,8 @@ def serve(
 
     Example: hq-ingest serve --port 8000
     """
-    from base import logs
     from gateway.cli.serve import Tuning, run
+    from workers import logs
 
     settings = get_settings()
     logs.configure(settings.log_format)
@@ -104,7 +104,7 @@ def _key_table(*, write: bool) -> Iterator[Any]:
 
 def _key_scope(admin: bool, client_domain: str | None) -> str | None:
     """The normalised client_domain of a new key (None for admin); exits on a bad choice."""
-    from base import canonical
+    from schemas import canonical
 
     if admin == (client_domain is not None):
         typer.echo("give exactly one of --admin or --client-domain", err=True)

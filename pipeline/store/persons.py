@@ -25,7 +25,6 @@ import orjson
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from base import canonical
 from pipeline import derive, person_merge, sync
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
@@ -34,6 +33,7 @@ from pipeline.store import companies, people
 from pipeline.workflows import registry
 from pipeline.workflows.facts import Facts
 from pipeline.workflows.people_facts import PersonFacts
+from schemas import canonical
 from schemas.records import ProfileRecord
 
 #: A profile URL's slug that is a Sales Navigator member id, not a public name.

@@ -26,10 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 
-from base import canonical
 from pipeline import backfill
 from pipeline import tables as t
 from pipeline.reference import WorkflowInfo
+from schemas import canonical
 
 #: The lookup reads, built once: a lookup runs them at a hundred a second.
 _FIND_TITLE = select(t.job_title_lookup).where(t.job_title_lookup.c.title_key == bindparam("key"))

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from base import canonical
+from schemas import canonical
 from schemas.webhooks import Inbound
 
 SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from base import canonical
 from pipeline.workflows import Chain, Definition, Route
+from schemas import canonical
 from schemas.leads_api import LEAD_WORKFLOW, TARGET_LEAD_WORKFLOW, LeadIngest, TargetLeadIngest
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from base import canonical
 from pipeline import identity, normalize
 from pipeline.locations import classify_location
 from pipeline.workflows import values as v
 from pipeline.workflows.facts import Item
+from schemas import canonical
 
 #: LinkedIn company URL keys providers use.
 LINKEDIN_KEYS = ("linkedin_url", "url", "company_linkedin_url", "linkedin")

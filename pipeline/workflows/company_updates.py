@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from base import canonical
 from pipeline import identity
 from pipeline.workflows import Definition, Route
 from pipeline.workflows import values as v
 from pipeline.workflows.bodies import Slugged, required_domain
 from pipeline.workflows.facts import CompanyFacts, Facts
+from schemas import canonical
 
 
 class CompanyLinkedinUpdate(Slugged):

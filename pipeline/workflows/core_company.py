@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from base import canonical
 from pipeline import normalize
 from pipeline.workflows import Definition, Route
 from pipeline.workflows import companies as c
 from pipeline.workflows import values as v
 from pipeline.workflows.bodies import Slugged, required_domain
 from pipeline.workflows.facts import CompanyFacts, Facts
+from schemas import canonical
 
 
 class CoreCompanyUpsert(Slugged):

@@ -11,10 +11,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from base import canonical
 from pipeline import dates, normalize
 from pipeline.workflows import values as v
 from pipeline.workflows.people_facts import JobFact, PersonFacts
+from schemas import canonical
 from schemas.records import PartialDate
 
 #: A Sales Navigator member id (`ACwAAA…`, `ACoAAA…`): the id in URNs, lead and /in/ URLs.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from base import canonical
 from pipeline.workflows import Chain, Definition, Route
+from schemas import canonical
 from schemas.webhooks import DEFAULT_PERSON_WORKFLOW, PersonProfileIngest
 
 

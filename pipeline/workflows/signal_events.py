@@ -19,13 +19,13 @@ from typing import Any
 
 from pydantic import Field
 
-from base import canonical
 from pipeline.person_merge import job_key
 from pipeline.workflows import Facts
 from pipeline.workflows import people as p
 from pipeline.workflows import values as v
 from pipeline.workflows.bodies import Slugged
 from pipeline.workflows.people_facts import SignalFacts
+from schemas import canonical
 
 _JOB_ID = re.compile(r"/jobs/view/(?:[^/?#]*?-)?([0-9]{5,})")
 

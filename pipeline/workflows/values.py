@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from base import canonical
 from pipeline import dates, normalize
-from schemas import lint
+from schemas import canonical, lint
 
 _GROUPING = re.compile(r"(?<=[0-9])[,'’\u00a0\u202f _](?=[0-9]{3}(?![0-9]))")
 _COUNT = re.compile(r"^[+]?([0-9]+(?:\.[0-9]+)?)\s*([km])?\b", re.IGNORECASE)

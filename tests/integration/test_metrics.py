@@ -18,12 +18,11 @@ from fastapi.testclient import TestClient
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from base import logs
 from gateway import metrics
 from schemas.settings import Settings
 from tests.conftest import ROOT, load_fixture
 from tests.integration.conftest import wait_job
-from workers import stages
+from workers import logs, stages
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
 

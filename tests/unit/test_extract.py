@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from base import canonical
 from pipeline.derive import derive_core
 from pipeline.errors import InvalidPayloadError, PermanentError, UnknownShapeError
 from pipeline.extract import detect_shape, extract_profile
+from schemas import canonical
 from schemas.records import CoreRecord, ProfileRecord
 from tests.conftest import MISSING_FIXTURES, fixture_params, shared_fixtures
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from base import canonical
 from pipeline import dates, normalize
+from schemas import canonical
 from schemas.records import PartialDate
 
 CANONICAL = "https://www.linkedin.com/in/jane-doe-42"

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from base import canonical
 from pipeline import dates, fold, leads, locations, lookups, titles
 from pipeline.errors import InvalidPayloadError
+from schemas import canonical
 
 #: Text as spreadsheets hold it: real words, placeholders, templates, odd whitespace.
 CELL = st.one_of(

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from base import canonical
 from pipeline import dates, normalize
 from pipeline.derive import derive_core
 from pipeline.errors import UnknownShapeError
@@ -19,6 +18,7 @@ from pipeline.extract import extract_profile
 from pipeline.places import country, provider_place
 from pipeline.shapes import unwrapped
 from pipeline.titles import classify_title, clean_title, title_case
+from schemas import canonical
 from schemas.records import PartialDate
 
 URL = "https://www.linkedin.com/in/jane-doe"

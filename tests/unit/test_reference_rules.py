@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from base import canonical
 from pipeline import backfill, lookups
 from pipeline.locations import classify_location
 from pipeline.titles import classify_title
+from schemas import canonical
 from schemas.read_api import WorkflowRegistration
 from schemas.reference_api import JobTitleUpdate, LocationUpdate, TickerItem
 from tests.conftest import fixtures_dir
