@@ -8,13 +8,14 @@ column added to `pipeline/tables.py` is written without anyone repeating the lis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Column, DefaultClause, Insert, Table, Text, bindparam, cast, column, select
 from sqlalchemy import func as sql_func
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.sql import functions
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from pipeline import jsoncodec
 
@@ -29,14 +30,19 @@ def _stamped(col: Column[Any]) -> bool:
     return isinstance(default, DefaultClause) and isinstance(default.arg, functions.now)
 
 
-def insert_from_json(table: Table, param: str) -> Insert:
-    """INSERT INTO table (written columns) SELECT them FROM jsonb_to_recordset(:param)."""
-    columns = written_columns(table)
-    rows = (
+def json_records(columns: Sequence[Column[Any]], param: str) -> TableValuedAlias:
+    """jsonb_to_recordset(:param) AS r(column type, ...), typed as these columns are."""
+    return (
         sql_func.jsonb_to_recordset(cast(bindparam(param, type_=Text), JSONB))
         .table_valued(*(column(c.name, c.type) for c in columns))
         .render_derived(name="r", with_types=True)
     )
+
+
+def insert_from_json(table: Table, param: str) -> Insert:
+    """INSERT INTO table (written columns) SELECT them FROM jsonb_to_recordset(:param)."""
+    columns = written_columns(table)
+    rows = json_records(columns, param)
     return insert(table).from_select(
         [c.name for c in columns], select(*(rows.c[c.name] for c in columns))
     )

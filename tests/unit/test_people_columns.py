@@ -18,6 +18,7 @@ from pipeline.derive import derive_core
 from pipeline.extract import extract_profile
 from pipeline.store.jsonrows import insert_from_json, written_columns
 from pipeline.store.people import core, extracted
+from schemas.records import CompanyRecord
 from tests.conftest import load_fixture
 
 #: Each child table, the statement that fills it, and the JSON parameter carrying its rows.
@@ -98,3 +99,13 @@ def test_the_profile_upsert_updates_every_profile_column() -> None:
     for c in t.person_profile.columns:
         if c.name != "linkedin_url":
             assert f"{c.name} = " in updated, c.name
+
+
+def test_the_company_upsert_writes_every_field_of_a_company_record() -> None:
+    assert [c.name for c in core.COMPANY_FIELDS] == [
+        c.name for c in t.companies.columns if c.name in CompanyRecord.model_fields
+    ]
+    assert {c.name for c in core.COMPANY_FIELDS} == set(CompanyRecord.model_fields)
+    sql = _sql(core._UPSERT_COMPANIES)
+    for c in core.COMPANY_FIELDS:
+        assert f"{c.name} {c.type.compile(dialect=postgresql.dialect())}" in sql, c.name

@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Insert, Table, bindparam, delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    Connection,
+    Delete,
+    Insert,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import array, insert
 
 from pipeline import tables as t
 from pipeline.store.engine import date_columns
-from pipeline.store.jsonrows import insert_from_json, json_params
+from pipeline.store.jsonrows import insert_from_json, json_params, json_records
 from schemas.records import CompanyRecord, CoreRecord, LocationMatch, ProfileRecord, TitleMatch
 
 
@@ -70,39 +80,64 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
     return ids
 
 
-#: Insert new companies and merge what is new into known ones; returns every row's id (the
-#: unchanged ones are read from the statement's snapshot).
-_UPSERT_COMPANIES = text(
-    """
-    WITH incoming AS (
-        SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (
-            company_key text, domain text, name text, aliases text[], linkedin_url text)
-    ), changed AS (
-        INSERT INTO core.companies AS c (company_key, domain, name, aliases, linkedin_url)
-        SELECT company_key, domain, name, aliases, linkedin_url
-        FROM incoming AS i
-        WHERE NOT EXISTS (  -- a known company with nothing new is not even locked
-            SELECT FROM core.companies AS k
-            WHERE k.company_key = i.company_key
-                AND (i.aliases || ARRAY[i.name]) <@ (k.aliases || ARRAY[k.name])
-                AND (k.linkedin_url IS NOT NULL OR i.linkedin_url IS NULL))
-        ORDER BY company_key
-        ON CONFLICT (company_key) DO UPDATE SET
-            aliases = ARRAY(
-                SELECT DISTINCT a FROM unnest(c.aliases || excluded.aliases || ARRAY[excluded.name])
-                AS a WHERE a <> c.name ORDER BY a),
-            linkedin_url = COALESCE(c.linkedin_url, excluded.linkedin_url),
-            updated_at = now()
-        WHERE NOT (excluded.aliases || ARRAY[excluded.name]) <@ (c.aliases || ARRAY[c.name])
-            OR (c.linkedin_url IS NULL AND excluded.linkedin_url IS NOT NULL)
-        RETURNING c.company_key, c.id
+#: The `core.companies` columns a `CompanyRecord` fills (its identity; the golden-record
+#: columns are `store.companies`' to write).
+COMPANY_FIELDS = [c for c in t.companies.columns if c.name in CompanyRecord.model_fields]
+
+
+def _upsert_companies_statement() -> Any:
+    """Insert new companies and merge what is new into known ones; returns every row's id
+    (the unchanged ones read from the statement's snapshot). A known company with nothing
+    new is not even locked."""
+    c = t.companies
+    incoming = select(json_records(COMPANY_FIELDS, "rows")).cte("incoming")
+    i, k = incoming.alias("i"), c.alias("k")
+    nothing_new = exists().where(
+        k.c.company_key == i.c.company_key,
+        _names(i.c).contained_by(_names(k.c)),
+        k.c.linkedin_url.is_not(None) | i.c.linkedin_url.is_(None),
     )
-    SELECT company_key, id FROM changed
-    UNION ALL
-    SELECT c.company_key, c.id FROM core.companies AS c JOIN incoming USING (company_key)
-    WHERE c.company_key NOT IN (SELECT company_key FROM changed)
-    """
-)
+    stmt = insert(c).from_select(
+        [f.name for f in COMPANY_FIELDS],
+        select(*(i.c[f.name] for f in COMPANY_FIELDS))
+        .where(~nothing_new)
+        .order_by(i.c.company_key),
+    )
+    new = stmt.excluded
+    alias = func.unnest(c.c.aliases + new.aliases + array([new.name])).column_valued("a")
+    # Sorted, distinct, without the company's own name (array_remove: a subquery naming
+    # the conflict target would not be correlated inside ON CONFLICT).
+    aliases = func.array_remove(
+        func.array(select(alias).distinct().order_by(alias).scalar_subquery()), c.c.name
+    )
+    changed = (
+        stmt.on_conflict_do_update(
+            index_elements=["company_key"],
+            set_={
+                "aliases": aliases,
+                "linkedin_url": func.coalesce(c.c.linkedin_url, new.linkedin_url),
+                "updated_at": func.now(),
+            },
+            where=~_names(new).contained_by(_names(c.c))
+            | (c.c.linkedin_url.is_(None) & new.linkedin_url.is_not(None)),
+        )
+        .returning(c.c.company_key, c.c.id)
+        .cte("changed")
+    )
+    unchanged = (
+        select(c.c.company_key, c.c.id)
+        .join(incoming, incoming.c.company_key == c.c.company_key)
+        .where(c.c.company_key.not_in(select(changed.c.company_key)))
+    )
+    return select(changed.c.company_key, changed.c.id).union_all(unchanged)
+
+
+def _names(row: Any) -> Any:
+    """aliases || ARRAY[name]: every name a company row goes by."""
+    return row.aliases + array([row.name])
+
+
+_UPSERT_COMPANIES = _upsert_companies_statement()
 
 _COMPANY_IDS = select(t.companies.c.company_key, t.companies.c.id).where(
     t.companies.c.company_key.in_(bindparam("keys", expanding=True))
