@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from pipeline.workflows import Definition, Route
+from pipeline.workflows import Route
 from pipeline.workflows import emails as e
 from pipeline.workflows import people as p
 from pipeline.workflows import values as v
@@ -62,24 +62,17 @@ def read(payload: dict[str, Any]) -> list[EmailFact]:
         raw_status=word,
         details={"alternatives": alternatives},
     )
-    return [found] if found else []
+    return e.found(found)
 
 
-DEFINITION = Definition(
+DEFINITION = e.definition(
     name="anymailfinder_email",
-    routes=(
-        Route(
-            "/run/people/clay-anymail/get-email/ingest",
-            "clay-anymail-get-email",
-            "AnyMailFinder e-mail search result for one person (through Clay)",
-        ),
+    route=Route(
+        "/run/people/clay-anymail/get-email/ingest",
+        "clay-anymail-get-email",
+        "AnyMailFinder e-mail search result for one person (through Clay)",
     ),
     request=AnymailFinderIngest,
-    entity="email",
-    natural_key=e.person_key,
-    extract=e.extractor(read),
-    feeds=("emails", "best_email"),
-    priority=e.NAME_PRIORITY,
+    read=read,
     provider=PROVIDER,
-    platform="clay",
 )

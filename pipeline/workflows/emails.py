@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from pipeline import normalize
-from pipeline.workflows import Facts
+from pipeline.workflows import Definition, Facts, Route
 from pipeline.workflows import people as p
 from pipeline.workflows import values as v
 from pipeline.workflows.bodies import Slugged
@@ -84,6 +84,35 @@ def extractor(
         return Facts(people=(person.model_copy(update={"emails": tuple(found)}),))
 
     return extract
+
+
+def definition(
+    *,
+    name: str,
+    route: Route,
+    request: type[EmailFinderBody],
+    read: Callable[[dict[str, Any]], list[EmailFact]],
+    provider: str,
+) -> Definition[Any]:
+    """An e-mail finder's definition: one Clay route, the person's key, the provider's
+    reader; every finder feeds `emails`/`best_email` at `NAME_PRIORITY`."""
+    return Definition(
+        name=name,
+        routes=(route,),
+        request=request,
+        entity="email",
+        natural_key=person_key,
+        extract=extractor(read),
+        feeds=("emails", "best_email"),
+        priority=NAME_PRIORITY,
+        provider=provider,
+        platform="clay",
+    )
+
+
+def found(fact: EmailFact | None) -> list[EmailFact]:
+    """A single-result provider's read: the one fact, or nothing."""
+    return [fact] if fact is not None else []
 
 
 def fact(

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from pipeline.workflows import Definition, Route
+from pipeline.workflows import Route
 from pipeline.workflows import emails as e
 from pipeline.workflows import values as v
 from pipeline.workflows.people_facts import EmailFact, EmailStatus
@@ -77,21 +77,14 @@ def read(payload: dict[str, Any]) -> list[EmailFact]:
     return found
 
 
-DEFINITION = Definition(
+DEFINITION = e.definition(
     name="icypeas_email",
-    routes=(
-        Route(
-            "/run/people/clay-icypeas/get-email/ingest",
-            "clay-icypeas-get-email",
-            "Icypeas e-mail search result for one person (through Clay)",
-        ),
+    route=Route(
+        "/run/people/clay-icypeas/get-email/ingest",
+        "clay-icypeas-get-email",
+        "Icypeas e-mail search result for one person (through Clay)",
     ),
     request=IcypeasIngest,
-    entity="email",
-    natural_key=e.person_key,
-    extract=e.extractor(read),
-    feeds=("emails", "best_email"),
-    priority=e.NAME_PRIORITY,
+    read=read,
     provider=PROVIDER,
-    platform="clay",
 )

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from pipeline.workflows import Definition, Route
+from pipeline.workflows import Route
 from pipeline.workflows import emails as e
 from pipeline.workflows import values as v
 from pipeline.workflows.people_facts import EmailFact, EmailStatus
@@ -68,24 +68,17 @@ def read(payload: dict[str, Any]) -> list[EmailFact]:
             "employment_verified": v.flag(payload.get("employment_verified")),
         },
     )
-    return [fact] if fact else []
+    return e.found(fact)
 
 
-DEFINITION = Definition(
+DEFINITION = e.definition(
     name="leadmagic_email",
-    routes=(
-        Route(
-            "/run/people/clay-leadmagic/get-email/ingest",
-            "clay-leadmagic-get-email",
-            "LeadMagic e-mail finder result for one person (through Clay)",
-        ),
+    route=Route(
+        "/run/people/clay-leadmagic/get-email/ingest",
+        "clay-leadmagic-get-email",
+        "LeadMagic e-mail finder result for one person (through Clay)",
     ),
     request=LeadMagicIngest,
-    entity="email",
-    natural_key=e.person_key,
-    extract=e.extractor(read),
-    feeds=("emails", "best_email"),
-    priority=e.NAME_PRIORITY,
+    read=read,
     provider=PROVIDER,
-    platform="clay",
 )
