@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import derive, person_merge, sync
@@ -30,6 +30,7 @@ from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.person_merge import EmailResult, Observation, ObservedJob
 from pipeline.store import companies, people
+from pipeline.store.jsonrows import json_records
 from pipeline.workflows import registry
 from pipeline.workflows.facts import Facts
 from pipeline.workflows.people_facts import PersonFacts
@@ -298,29 +299,38 @@ def _upsert_jobs(
         )
 
 
-_UPSERT_EMAILS = text(
-    """
-    INSERT INTO core.person_emails AS e (
-        person_id, email, provider, status, raw_status, certainty, catch_all, mx_provider,
-        mx_records, details, source, observed_at, raw_payload_id)
-    SELECT :person_id, r.email, r.provider, r.status, r.raw_status, r.certainty, r.catch_all,
-        r.mx_provider, r.mx_records, r.details, :source, :observed_at, :raw_id
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-        email text, provider text, status text, raw_status text, certainty text,
-        catch_all boolean, mx_provider text, mx_records text[], details jsonb)
-    ON CONFLICT (person_id, email, provider) DO UPDATE
-    SET status = excluded.status, raw_status = excluded.raw_status,
-        certainty = excluded.certainty, catch_all = excluded.catch_all,
-        mx_provider = excluded.mx_provider, mx_records = excluded.mx_records,
-        details = excluded.details, source = excluded.source,
-        observed_at = excluded.observed_at, raw_payload_id = excluded.raw_payload_id
-    WHERE excluded.observed_at > e.observed_at
-      AND (excluded.status, excluded.raw_status, excluded.certainty, excluded.catch_all,
-           excluded.mx_provider, excluded.mx_records, excluded.details)
-          IS DISTINCT FROM (e.status, e.raw_status, e.certainty, e.catch_all,
-           e.mx_provider, e.mx_records, e.details)
-    """
-)
+#: Bound once per call; every other `core.person_emails` column comes from the JSON rows.
+_PER_CALL = {
+    "person_id": "person_id",
+    "source": "source",
+    "observed_at": "observed_at",
+    "raw_payload_id": "raw_id",
+}
+
+
+def _upsert_emails_statement() -> Any:
+    """Insert each (address, provider) result; a newer one that changes something replaces
+    the stored one. The JSON rows carry every column but the per-call ones, so the column
+    lists follow `tables.person_emails`."""
+    e = t.person_emails
+    per_row = [c for c in e.columns if c.name not in _PER_CALL]
+    rows = json_records(per_row, "rows")
+    values = [
+        bindparam(_PER_CALL[c.name], type_=c.type) if c.name in _PER_CALL else rows.c[c.name]
+        for c in e.columns
+    ]
+    stmt = insert(e).from_select([c.name for c in e.columns], select(*values))
+    new = stmt.excluded
+    result = [c.name for c in per_row if c.name not in ("email", "provider")]
+    changes = tuple_(*(new[n] for n in result)).is_distinct_from(tuple_(*(e.c[n] for n in result)))
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id", "email", "provider"],
+        set_={n: new[n] for n in [*result, "source", "observed_at", "raw_payload_id"]},
+        where=(new.observed_at > e.c.observed_at) & changes,
+    )
+
+
+_UPSERT_EMAILS = _upsert_emails_statement()
 
 
 def _upsert_emails(

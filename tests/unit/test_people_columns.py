@@ -16,8 +16,10 @@ from sqlalchemy.dialects import postgresql
 from pipeline import tables as t
 from pipeline.derive import derive_core
 from pipeline.extract import extract_profile
+from pipeline.store import persons
 from pipeline.store.jsonrows import insert_from_json, written_columns
 from pipeline.store.people import core, extracted
+from pipeline.workflows.people_facts import EmailFact
 from schemas.records import CompanyRecord
 from tests.conftest import load_fixture
 
@@ -109,3 +111,15 @@ def test_the_company_upsert_writes_every_field_of_a_company_record() -> None:
     sql = _sql(core._UPSERT_COMPANIES)
     for c in core.COMPANY_FIELDS:
         assert f"{c.name} {c.type.compile(dialect=postgresql.dialect())}" in sql, c.name
+
+
+def test_the_email_upsert_writes_every_column_of_person_emails() -> None:
+    sql = _sql(persons._UPSERT_EMAILS)
+    inserted = sql.split("(", 1)[1].split(")", 1)[0].split(", ")
+    assert inserted == [c.name for c in t.person_emails.columns]
+    per_row = [c.name for c in t.person_emails.columns if c.name not in persons._PER_CALL]
+    assert per_row == list(EmailFact.model_fields)  # each JSON row is one EmailFact
+    updated = sql.split("DO UPDATE SET ", 1)[1].split(" WHERE ", 1)[0]
+    for name in [*per_row, "source", "observed_at", "raw_payload_id"]:
+        if name not in ("email", "provider"):
+            assert f"{name} = excluded.{name}" in updated, name
