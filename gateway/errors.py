@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -106,30 +107,63 @@ def api_error_response(exc: ApiError) -> JsonResponse:
     )
 
 
+def field_path(parts: Iterable[str | int]) -> str:
+    """A path as a client writes it: names dotted, list positions in brackets.
+
+    `("items", 1, "domain")` is `items[1].domain`; a dotted path a linter named
+    (`experience.3.title`) is split first, its all-digit parts being positions.
+    """
+    text = ""
+    for part in parts:
+        for piece in part.split(".") if isinstance(part, str) else [part]:
+            if isinstance(piece, int) or (piece.isascii() and piece.isdigit()):
+                text += f"[{piece}]"
+            else:
+                text += f".{piece}" if text else piece
+    return text
+
+
 def _field_path(err: dict[str, Any]) -> str:
-    """The dotted path of the input at fault: the error's `loc` plus a path a linter named."""
+    """The path of the input at fault: the error's `loc` plus a path a linter named."""
     if err.get("type") == "json_invalid":
         return "body"
-    parts = [str(p) for p in err.get("loc", ()) if p not in _LOCATIONS]
+    parts: list[str | int] = [p for p in err.get("loc", ()) if p not in _LOCATIONS]
     inner = (err.get("ctx") or {}).get("field")
     if isinstance(inner, str) and inner != "body":
         parts.append(inner)
-    return ".".join(parts) or "body"
+    return field_path(parts) or "body"
 
 
 def _validation_message(err: dict[str, Any]) -> str:
     kind = err.get("type")
     if kind == "missing":
         return "is required"
+    if kind in ("too_short", "string_too_short") and (err.get("ctx") or {}).get("min_length") == 1:
+        return "is empty"
     if kind == "json_invalid":
         reason = (err.get("ctx") or {}).get("error", "")
-        return f"is not valid JSON ({reason})" if reason else "is not valid JSON"
+        where = _json_position(err)
+        at = f" at position {where}" if where is not None else ""
+        return f"is not valid JSON ({reason}){at}" if reason else f"is not valid JSON{at}"
     msg = str(err.get("msg", "invalid value"))
     return msg.removeprefix("Value error, ")
 
 
+def _json_position(err: dict[str, Any]) -> int | None:
+    """Where in the body a JSON syntax error is (FastAPI puts it in `loc`: `("body", pos)`)."""
+    loc = err.get("loc", ())
+    return loc[1] if len(loc) == 2 and isinstance(loc[1], int) else None
+
+
+def _detail(err: dict[str, Any]) -> dict[str, Any]:
+    detail: dict[str, Any] = {"field": _field_path(err), "message": _validation_message(err)}
+    if err.get("type") == "json_invalid" and (where := _json_position(err)) is not None:
+        detail["position"] = where
+    return detail
+
+
 async def _on_validation(_request: Request, exc: RequestValidationError) -> JsonResponse:
-    errors = [{"field": _field_path(e), "message": _validation_message(e)} for e in exc.errors()]
+    errors = [_detail(e) for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     body = error_body(
         "invalid_request", f"{first['field']}: {first['message']}", first["field"], details=errors
@@ -141,10 +175,63 @@ async def _on_api_error(_request: Request, exc: ApiError) -> JsonResponse:
     return api_error_response(exc)
 
 
-async def _on_http(_request: Request, exc: StarletteHTTPException) -> JsonResponse:
+async def _on_http(request: Request, exc: StarletteHTTPException) -> JsonResponse:
+    unreadable = await _unreadable_body(request, exc)
+    if unreadable is not None:
+        return unreadable
     code = CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     return JsonResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unreadable_body(request: Request, exc: StarletteHTTPException) -> JsonResponse | None:
+    """FastAPI's 400 for a body its JSON parser raised on, told apart: where and why.
+
+    Invalid UTF-8 and nesting past the parser's recursion limit are the two causes a
+    request can provoke; the answer names the byte where the body stops being readable.
+    """
+    cause = exc.__cause__
+    if exc.status_code != 400 or not isinstance(cause, UnicodeDecodeError | RecursionError):
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        where, why = cause.start, "is not valid UTF-8"
+    else:
+        where, why = nesting_position(await request.body(), MAX_PARSE_DEPTH), "nests too deeply"
+    message = f"body: {why} (at byte {where})"
+    detail = {"field": "body", "message": f"{why} (at byte {where})", "position": where}
+    return JsonResponse(
+        error_body("bad_request", message, "body", details=[detail]), status_code=400
+    )
+
+
+#: Nesting the gateway reports as too deep for the JSON parser (the lint refuses past 32).
+MAX_PARSE_DEPTH = 500
+
+
+def nesting_position(body: bytes, limit: int) -> int:
+    """The byte at which `body`'s arrays and objects nest deeper than `limit` (else its end).
+
+    Only for a body already refused: a plain scan that skips strings.
+    """
+    depth, in_string, escaped = 0, False, False
+    for index, byte in enumerate(body):
+        if in_string:  # until an unescaped quote
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+            continue
+        if byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return index
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return len(body)
 
 
 async def _on_unstorable(request: Request, exc: DataError) -> JsonResponse:

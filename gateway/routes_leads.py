@@ -20,6 +20,7 @@ from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
 from gateway.routes import Force, IdempotencyKey, accept
+from pipeline import dates, normalize
 from pipeline import leads as lead_rules
 from pipeline.store import leads
 from schemas import canonical
@@ -80,7 +81,7 @@ async def link_leads(
 ) -> JobAccepted:
     """`/run/target-client/leads/link` for each of `leads` (1–1000, one client), in one job."""
     for i, body in enumerate(payload.lead_bodies()):
-        _check_keys(body, prefix=f"leads.{i}.")
+        _check_keys(body, prefix=f"leads[{i}].")
     return await _accept_link(request, payload, services, principal, idempotency, force)
 
 
@@ -88,6 +89,7 @@ def _check_keys(body: dict[str, Any], *, prefix: str) -> None:
     if problem := lead_rules.link_problem(body):
         field, message = problem
         raise ApiError(422, message, field=prefix + field)
+    readable_lead(body, prefix=prefix)
 
 
 async def _accept_link(
@@ -150,6 +152,19 @@ def list_leads(
         "counts": leads.lead_counts(conn, client_domain=domain),
         "next_cursor": _encode(after) if after else None,
     }
+
+
+def readable_lead(body: dict[str, Any], *, prefix: str = "") -> None:
+    """A value the pipeline could only drop (a NULL) or misread is a 422 at the door."""
+    submitted = body.get("submitted_at")
+    if submitted not in (None, "") and dates.timestamp(submitted) is None:
+        raise ApiError(
+            422,
+            "is not a time in years 1 to 9999 (ISO 8601, RFC 2822 or epoch seconds)",
+            field=prefix + "submitted_at",
+        )
+    if normalize.is_negative_count(body.get("company_size")):
+        raise ApiError(422, "is a negative head count", field=prefix + "company_size")
 
 
 def _normalized(given: str | None) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from gateway.deps import ClientDep, ConnectionDep
 from pipeline.store import signals
 from schemas import canonical
 from schemas.api import SignalList
+from schemas.canonical import IsoDateTime
 
 router = APIRouter(tags=["read"])
 
@@ -26,7 +26,7 @@ def list_signals(
     kind: Annotated[
         Literal["job_change", "promotion", "new_hire", "job_posting"] | None, Query()
     ] = None,
-    since: Annotated[datetime | None, Query(description="Recorded at or after (ISO)")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Recorded at or after (ISO)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Signals newest first. A client-scoped key sees only its own client's; an admin key

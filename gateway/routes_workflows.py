@@ -12,6 +12,7 @@ real objects for FastAPI to read the body model from them.)
 """
 
 import hashlib
+import json
 from typing import Any
 
 import orjson
@@ -22,10 +23,12 @@ from gateway.auth import Principal
 from gateway.deps import ClientDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
 from gateway.routes import Force, IdempotencyKey, accept
+from gateway.routes_leads import readable_lead
 from pipeline.store import workflows as store
 from pipeline.workflows import Definition, Route, registry
 from schemas import canonical
 from schemas.api import JobAccepted
+from schemas.leads_api import LeadIngest
 from schemas.webhooks import Inbound
 from workers import names
 
@@ -78,8 +81,16 @@ async def _registered(services: Services, definition: Definition[Any], slug: str
 def _dedup(definition: Definition[Any], payload: Inbound, received: Any) -> str:
     """The natural key and a hash of the body, as the de-duplication key of a request."""
     key = definition.natural_key(payload) or ""
-    digest = hashlib.sha256(orjson.dumps(received, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    digest = hashlib.sha256(_canonical_json(received)).hexdigest()
     return f"{definition.name}:{key}:{digest}"
+
+
+def _canonical_json(value: Any) -> bytes:
+    """`value` as JSON with sorted keys; integers beyond 64 bits (orjson refuses them) too."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _endpoint(definition: Definition[Any], route: Route) -> Any:
@@ -102,6 +113,8 @@ def _endpoint(definition: Definition[Any], route: Route) -> Any:
             client_domain = canonical.domain(client_domain) or client_domain
         # The body as parsed (FastAPI's parse, cached on the request): kept exactly as sent.
         received = await request.json()
+        if isinstance(payload, LeadIngest) and isinstance(received, dict):
+            readable_lead(received)  # what the lead chain could only drop is a 422 now
         chain = definition.chain
         if chain is not None:  # a chain of its own: its message, its first stage
             actor, kind, body = (

@@ -212,6 +212,31 @@ class BodyLimit:
         )
 
 
+class HeadAsGet:
+    """`HEAD` on every GET route: routed as GET, answered with the same headers and no body.
+
+    FastAPI routes declare GET only; HTTP says a server that answers GET should answer HEAD
+    the same way without the body (RFC 9110 9.3.2). A path without GET still answers 405.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if not message.get("more_body", False):
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def _declared_length(header: str | None) -> int | None:
     """The Content-Length header's value; a 422 for one that is not a whole number."""
     return params.optional_whole(header, field="Content-Length")
@@ -240,6 +265,7 @@ def install(app: FastAPI) -> None:
         namespace=settings.queue_namespace,
         per_minute=settings.rate_limit_per_minute,
     )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Guard, public=public_paths(app), limiter=limiter)
 

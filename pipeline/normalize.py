@@ -168,6 +168,17 @@ def _size_from_text(text: str) -> str | None:
     return "1-10" if "self-employed" in text or "myself only" in text else None
 
 
+#: A head count written with a leading minus sign (ASCII, Unicode minus, or a dash).
+_NEGATIVE = re.compile(r"\s*[-\u2212\u2013]\s*[0-9]")
+
+
+def is_negative_count(value: object) -> bool:
+    """Whether a head count is negative (`-5`, `"-40"`, `"− 12 employees"`): no bucket fits it."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value < 0
+    return isinstance(value, str) and bool(_NEGATIVE.match(value))
+
+
 def company_size_bucket(value: object) -> str | None:
     """Map a head count or size text ('501-1,000 employees', 5000) to a PDL/LinkedIn bucket."""
     if isinstance(value, bool):

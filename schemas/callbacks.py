@@ -79,12 +79,14 @@ class CallbackFields(BaseModel):
     callback_url: str | None = Field(
         default=None,
         max_length=2000,
+        pattern=r"^(?:$|https?://[!-\[\]-~]+$)",
         description="A Clay table's webhook URL; the job's outcome is POSTed there when final",
         examples=["https://api.clay.com/v3/sources/webhook/pull-in-data-from-a-webhook-…"],
     )
     callback_token: str | None = Field(
         default=None,
         max_length=500,
+        pattern=r"^(?:$|[!-~](?:[ -~]*[!-~])?$)",
         repr=False,
         description="The webhook's auth token, sent as `x-clay-webhook-auth`; never logged",
     )

@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import unquote_to_bytes
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 #: Full stops that IDNA treats as label separators (ideographic, full-width, half-width).
@@ -327,3 +328,18 @@ JobFunction = Annotated[
         _to(canonical_function, "is not one of LinkedIn's job functions (see the docs)")
     ),
 ]
+
+
+def _iso_only(value: object) -> object:
+    """Refuse a number where a date-time is meant (pydantic would read it as epoch seconds)."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value.strip())
+    ):
+        raise ValueError("is not an ISO 8601 date-time (a number is not read as one)")
+    return value
+
+
+_NUMBER = re.compile(r"[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
+
+#: A date-time written as ISO 8601, as the OpenAPI `date-time` format says; never a number.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]

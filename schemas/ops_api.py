@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from schemas import canonical
+from schemas.canonical import IsoDateTime
 
 #: Most dead letters one bulk replay handles; the answer says when more matched.
 MAX_REPLAY_BATCH = 10_000
@@ -76,8 +77,8 @@ class JobFilter(SubjectFilter):
     workflow: str | None = Field(default=None, max_length=200, description="Slug, else kind")
     status: JobStatus | None = None
     stage: str | None = Field(default=None, max_length=200)
-    since: datetime | None = Field(default=None, description="Last changed at or after")
-    until: datetime | None = Field(default=None, description="Last changed before")
+    since: IsoDateTime | None = Field(default=None, description="Last changed at or after")
+    until: IsoDateTime | None = Field(default=None, description="Last changed before")
 
     _utc = field_validator("since", "until")(lambda v: as_utc(v))
 
@@ -93,8 +94,8 @@ class DeadLetterFilter(SubjectFilter):
         description="permanent_error, retries_exhausted, retry_schedule_failed or age_limit",
     )
     job_id: UUID | None = None
-    since: datetime | None = Field(default=None, description="Died at or after")
-    until: datetime | None = Field(default=None, description="Died before")
+    since: IsoDateTime | None = Field(default=None, description="Died at or after")
+    until: IsoDateTime | None = Field(default=None, description="Died before")
     replayed: bool | None = Field(
         default=None, description="true: only replayed letters, false: only never replayed"
     )

@@ -7,7 +7,7 @@ import typing
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -87,6 +87,11 @@ def _is_numeric(annotation: Any) -> bool:
     return annotation in (int, float)
 
 
+#: A JSON object or array holding at least one member: what "not empty" means in the schema.
+NonEmptyObject = Annotated[dict[str, Any], Field(min_length=1)]
+NonEmptyList = Annotated[list[Any], Field(min_length=1)]
+
+
 class PersonProfileIngest(CallbackFields, Inbound):
     """`POST /run/people/clay-native/person-profile/ingest`."""
 
@@ -102,7 +107,7 @@ class PersonProfileIngest(CallbackFields, Inbound):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$",
         description="Which enrichment produced the payload; unknown slugs are registered",
     )
-    raw_payload: dict[str, Any] | list[Any] = Field(
+    raw_payload: NonEmptyObject | NonEmptyList = Field(
         description=(
             "The provider's person object as Clay forwards it (Clay, Proxycurl, PDL), bare or "
             "in the provider's response: an envelope, a lookup's {url, profile}, or a search "

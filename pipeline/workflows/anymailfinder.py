@@ -41,7 +41,7 @@ class AnymailFinderIngest(e.EmailFinderBody):
     raw_fields = frozenset({"anymailfinder_raw_payload"})
 
     anymailfinder_raw_payload: dict[str, Any] = Field(
-        description="AnyMailFinder's response as Clay forwards it"
+        min_length=1, description="AnyMailFinder's response as Clay forwards it"
     )
     _payload = e.payload_validator("anymailfinder_raw_payload")
 

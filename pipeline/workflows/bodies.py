@@ -33,7 +33,9 @@ class Slugged(Inbound):
 class RawPayload(Slugged):
     """A body carrying a provider's object as `raw_payload` (stored and read as received)."""
 
-    raw_payload: dict[str, Any] = Field(description="The provider's object as Clay forwards it")
+    raw_payload: dict[str, Any] = Field(
+        min_length=1, description="The provider's object as Clay forwards it"
+    )
 
     @field_validator("raw_payload")
     @classmethod

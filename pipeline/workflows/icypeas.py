@@ -37,7 +37,7 @@ class IcypeasIngest(e.EmailFinderBody):
     raw_fields = frozenset({"icypeas_raw_payload"})
 
     icypeas_raw_payload: dict[str, Any] = Field(
-        description="Icypeas's search result as Clay forwards it"
+        min_length=1, description="Icypeas's search result as Clay forwards it"
     )
     _payload = e.payload_validator("icypeas_raw_payload")
 

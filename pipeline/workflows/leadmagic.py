@@ -39,7 +39,7 @@ class LeadMagicIngest(e.EmailFinderBody):
     raw_fields = frozenset({"leadmagic_raw_payload"})
 
     leadmagic_raw_payload: dict[str, Any] = Field(
-        description="LeadMagic's e-mail finder response as Clay forwards it"
+        min_length=1, description="LeadMagic's e-mail finder response as Clay forwards it"
     )
     _payload = e.payload_validator("leadmagic_raw_payload")
 

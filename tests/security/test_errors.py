@@ -146,8 +146,68 @@ def test_a_value_the_database_refuses_is_422_not_500(
 def test_a_validation_message_says_what_and_where(admin: TestClient) -> None:
     body = {"raw_payload": {"experience": [{"title": "x", "company": {"bio": "\x00"}}]}}
     error = admin.post(INGEST, json=body).json()["error"]
-    assert error["field"] == "raw_payload.experience.0.company.bio"
-    assert error["message"].startswith("raw_payload.experience.0.company.bio: contains a NUL")
+    assert error["field"] == "raw_payload.experience[0].company.bio"
+    assert error["message"].startswith("raw_payload.experience[0].company.bio: contains a NUL")
+
+
+def test_a_bad_list_item_is_named_by_its_path_in_the_headline(admin: TestClient) -> None:
+    answer = admin.post("/dead-letters/replay", json={"ids": [1, "x"], "dry_run": True})
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["field"] == "ids[1]"
+    assert error["message"].startswith("ids[1]: ")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "position", "why"),
+    [
+        (b'{"raw_payload": {"name": "\xff"}}', 400, 26, "not valid UTF-8"),
+        (b"[" * 5000, 400, 500, "nests too deeply"),
+        (b'{"raw_payload": {"name": }', 422, 25, "not valid JSON"),
+    ],
+)
+def test_an_unreadable_body_answers_the_error_shape_with_a_position(
+    admin: TestClient, body: bytes, status: int, position: int, why: str
+) -> None:
+    answer = admin.post(INGEST, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == status, answer.text
+    error = _shape(answer.json())
+    assert error["field"] == "body" and why in error["message"]
+    assert str(position) in error["message"]
+    assert error["details"][0]["position"] == position
+
+
+def test_head_answers_every_get_route_without_a_body(admin: TestClient) -> None:
+    for path in ("/healthz", "/dead-letters", JOB):
+        got, head = admin.get(path), admin.head(path)
+        assert head.status_code == got.status_code, path
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+    assert admin.head(INGEST).status_code == 405
+
+
+LEADS = "/run/client/leads/ingest"
+LEAD = {"client_domain": "acme.com", "work_email": "a@acme.com"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("submitted_at", "99999-01-01"),
+        ("submitted_at", "99999999999999999"),
+        ("submitted_at", "next tuesday"),
+        ("company_size", "-5"),
+        ("company_size", -40),
+        ("company_size", "\u2212 12 employees"),
+    ],
+)
+def test_a_value_the_pipeline_could_only_drop_is_422_at_the_door(
+    admin: TestClient, field: str, value: object
+) -> None:
+    answer = admin.post(LEADS, json={**LEAD, field: value})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["field"] == field
+    assert admin.post(LEADS, json={**LEAD, field: None}).status_code == 202
 
 
 def test_a_405_says_which_methods_are_allowed(admin: TestClient) -> None:

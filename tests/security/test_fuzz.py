@@ -10,6 +10,7 @@ operation in each mode (schema-valid, then schema-breaking), about 40 s on two c
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,13 +21,9 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as REGISTERED
+from schemathesis.openapi.checks import RejectedPositiveData
+from schemathesis.specs.openapi import checks as _openapi_checks
 
 from schemas.settings import Settings
 from tests.conftest import app_and_workers
@@ -40,13 +37,47 @@ FUZZ_EXAMPLES = int(os.environ.get("HQ_FUZZ_EXAMPLES", "12"))
 #: Schema-valid input, then input that breaks the schema (which must be a 4xx, never a 5xx).
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
-CHECKS: list[Any] = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+#: Every check schemathesis has (the OpenAPI ones register on import): no 5xx; status,
+#: content type, headers and body as documented; schema-breaking input refused and
+#: schema-valid input accepted; missing required headers and unsupported methods refused;
+#: authentication not ignored; resources and object-level authorization consistent.
+CHECKS: list[Any] = list(REGISTERED.get_all())
+assert _openapi_checks.negative_data_rejection in CHECKS
+
+#: The one kind of failure tolerated: a schema-valid request refused (422) by a rule JSON
+#: Schema cannot state, each named here. "Any spelling of a domain" or "a LinkedIn profile
+#: URL" is a normaliser, not a pattern; which workflow slugs are active is data; some
+#: rules tie fields or the caller together; a NUL cannot be stored by PostgreSQL. Every
+#: other failure of every check fails the test. Shrink this list, never grow it lightly.
+UNSTATABLE = re.compile(
+    "|".join(
+        [
+            r"is not a domain or URL",
+            r"is not a LinkedIn profile URL",
+            r"is not an active workflow for this route",
+            r"is required with an admin key",
+            r"give at least one filter \(or all: true",
+            r"company_domain or company_linkedin_url is required",
+            r"send one \{domain, ticker\} or a non-empty list",
+            r"this Idempotency-Key was used for another body",
+            r"contains a NUL character or a lone surrogate",
+            r"is not one of Unpaid, Training",  # seniority: any known spelling
+            r"is not one of LinkedIn's job functions",  # job function: any known spelling
+            r"is not a known workflow definition",  # the registry's
+            r"is empty \(Clay sends",  # a required text that is only whitespace once trimmed
+        ]
+    )
+)
+
+
+def _unstatable(err: BaseException) -> bool:
+    """Whether `err` holds only refusals of schema-valid input by an `UNSTATABLE` rule."""
+    inner = getattr(err, "exceptions", ())
+    return (
+        bool(inner)
+        and all(isinstance(e, RejectedPositiveData) for e in inner)
+        and bool(UNSTATABLE.search(str(err)))
+    )
 
 
 @pytest.fixture
@@ -80,7 +111,9 @@ def _fuzz(operation: Any, mode: GenerationMode, calls: list[str], failures: list
         calls.append(operation.label)
         try:
             case.call_and_validate(headers=ADMIN, checks=CHECKS)
-        except Exception as err:
+        except (Exception, BaseExceptionGroup) as err:  # schemathesis groups its failures
+            if _unstatable(err):
+                return
             failures.append(f"{operation.label} ({mode.value}): {_describe(err)}\n{_curl(case)}")
 
     try:
@@ -120,5 +153,9 @@ def test_api_conforms_to_its_document(api_schema: Any) -> None:
         for mode in MODES:
             _fuzz(operation, mode, calls, failures)
     print(f"fuzzed {len(operations)} operations with {len(calls)} cases")
+    report = os.environ.get("HQ_FUZZ_REPORT")
+    if report:  # every failure, for digging in
+        with open(report, "w") as out:
+            out.write("\n\n".join(failures))
     assert len(operations) >= (1 if only else 10)
     assert failures == [], "\n\n".join(failures[:20])
