@@ -14,7 +14,7 @@ from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError
 from gateway.queue import content_key, fingerprint, idempotency_key
-from pipeline import callbacks, jobstate
+from pipeline import callbacks, jobstate, jsoncodec
 from pipeline.store import dashboard, leads, ops, read, reprocess
 from schemas import canonical
 from schemas.api import Health, JobAccepted, JobStatus, JobStatusName, Person
@@ -118,6 +118,18 @@ def _callback_target(url: str, hosts: str) -> str:
     if not callbacks.allowed(target, hosts):
         raise ApiError(422, f"callback_url: host not allowed ({hosts})", field="callback_url")
     return target.url
+
+
+async def exact_json(request: Request) -> Any:
+    """The request's JSON body with every number exactly as sent (see `pipeline.jsoncodec`).
+
+    FastAPI's parse (cached on the request) reads numbers as doubles; only a body that may
+    hold a number a double cannot is parsed again, exactly.
+    """
+    raw = await request.body()
+    if jsoncodec.may_be_inexact(raw):
+        return jsoncodec.loads(raw)
+    return await request.json()
 
 
 async def _dedup_key(request: Request, scope: str, idempotency: str | None) -> str:

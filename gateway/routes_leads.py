@@ -19,7 +19,7 @@ from gateway import params
 from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
-from gateway.routes import Force, IdempotencyKey, accept
+from gateway.routes import Force, IdempotencyKey, accept, exact_json
 from pipeline import dates, normalize
 from pipeline import leads as lead_rules
 from pipeline.store import leads
@@ -102,7 +102,7 @@ async def _accept_link(
 ) -> JobAccepted:
     client_domain = payload.normalized_client_domain()
     principal.require_client(client_domain)
-    received = await request.json()  # kept exactly as sent
+    received = await exact_json(request)  # kept exactly as sent
     return await accept(
         request,
         services,

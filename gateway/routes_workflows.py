@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.auth import Principal
 from gateway.deps import ClientDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
-from gateway.routes import Force, IdempotencyKey, accept
+from gateway.routes import Force, IdempotencyKey, accept, exact_json
 from gateway.routes_leads import readable_lead
 from pipeline.store import workflows as store
 from pipeline.workflows import Definition, Route, registry
@@ -111,8 +111,8 @@ def _endpoint(definition: Definition[Any], route: Route) -> Any:
         if definition.client_scoped:
             caller.require_client(client_domain)
             client_domain = canonical.domain(client_domain) or client_domain
-        # The body as parsed (FastAPI's parse, cached on the request): kept exactly as sent.
-        received = await request.json()
+        # The body as sent, numbers exact (FastAPI's parse, cached, unless a number needs more).
+        received = await exact_json(request)
         if isinstance(payload, LeadIngest) and isinstance(received, dict):
             readable_lead(received)  # what the lead chain could only drop is a 422 now
         chain = definition.chain

@@ -1,31 +1,81 @@
 """Fast JSON that never changes a value: orjson, with the standard library for its gaps.
 
-orjson refuses integers beyond 64 bits and non-string keys, and reads an integer beyond
-64 bits back as a float. Webhook bodies are arbitrary JSON, so both directions fall back
-to `json` when they might meet one; everything else runs at orjson's speed (6–10× faster
-on the 8–30 KB bodies every stage moves).
+orjson refuses integers beyond 64 bits and non-string keys, reads an integer beyond 64 bits
+back as a float, and (like every double-based parser) rounds a number with more digits than
+a double holds (`1.00000000000000000001`), turns `1e-400` into 0 and `1e400` into an
+error. Webhook bodies are arbitrary JSON and raw payloads are kept exactly as received, so
+`loads` reads a body that may hold such a number with the standard library, a number a
+double cannot hold becoming a `Decimal`; `dumps` writes a `Decimal` digit for digit, and
+PostgreSQL's jsonb keeps it exactly (its numbers are `numeric`). Everything else runs at
+orjson's speed (6–10× faster on the 8–30 KB bodies every stage moves). jsonb itself cannot
+hold a negative zero: `-0.0` is stored as `0.0`.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
-#: Every digit byte as "0", every other byte as " ": a run of 19 zeros in the translation
-#: is a run of 19+ digits, which may be an integer orjson cannot read exactly (int64 has 19
-#: digits). `bytes.translate` + `in` scans a 17 KB body in ~30 µs, a regex in ~250 µs.
-_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_LONG_RUN = b"0" * 19
+#: Every digit and `.` byte as "0", `e`/`E` as "e", every other byte as " ": in the
+#: translation a run of 17 zeros is a run of 17+ digits and dots, which may be an integer
+#: orjson cannot read exactly (int64 has 19 digits) or a decimal a double cannot hold (17
+#: significant digits), and "0e" may be an exponent. `bytes.translate` + `in` scans a
+#: 17 KB body in ~30 µs, a regex in ~250 µs, so the regex below only confirms a hit.
+_DIGITS_AS_ZERO = bytes(
+    0x30 if 0x30 <= b <= 0x39 or b == 0x2E else 0x65 if b in (0x45, 0x65) else 0x20
+    for b in range(256)
+)
+_LONG_RUN = b"0" * 17
+_EXPONENT = b"0e"
+
+#: A number token standing alone (not inside a word) that a double may not hold exactly:
+#: 17+ digits, or an exponent. Strings can match too; that only costs the exact path.
+_RISKY_NUMBER = re.compile(
+    rb"(?<![A-Za-z0-9_])-?[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+(?![A-Za-z0-9_])"
+    rb"|[0-9][0-9.]{16,}"
+)
+
+
+def may_be_inexact(raw: bytes) -> bool:
+    """Whether `raw` may hold a number orjson (or a double) would not read exactly."""
+    scanned = raw.translate(_DIGITS_AS_ZERO)
+    if _LONG_RUN not in scanned and _EXPONENT not in scanned:
+        return False
+    return _RISKY_NUMBER.search(raw) is not None
+
+
+def _exact_number(text: str) -> float | Decimal:
+    """A JSON number as a float when the float is the same number, else as a `Decimal`."""
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        return Decimal(text)
+    if Decimal(repr(value)) == Decimal(text):
+        return value
+    return Decimal(text)
 
 
 def dumps(value: Any) -> bytes:
     """Compact JSON bytes, as `json.dumps(separators=(",", ":"))` would write them."""
     try:
         return orjson.dumps(value)
-    except TypeError:  # > 64-bit integers, non-str keys: rare, the stdlib handles them
-        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    except TypeError:  # > 64-bit integers, non-str keys, Decimals: rare, written exactly
+        return _dumps_exact(value).encode("utf-8")
+
+
+def _dumps_exact(value: Any) -> str:
+    """`json.dumps` that writes a `Decimal` as the number it is, digit for digit."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(k))}:{_dumps_exact(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_dumps_exact(v) for v in value) + "]"
+    return json.dumps(value, separators=(",", ":"))
 
 
 def dumps_text(value: Any) -> str:
@@ -34,8 +84,8 @@ def dumps_text(value: Any) -> str:
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """Parse JSON exactly: huge integers stay integers."""
+    """Parse JSON exactly: huge integers stay integers, long or tiny decimals `Decimal`s."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if _LONG_RUN in raw.translate(_DIGITS_AS_ZERO):  # maybe a huge integer: exact, but slower
-        return json.loads(raw)
+    if may_be_inexact(raw):  # exact, but slower
+        return json.loads(raw, parse_float=_exact_number)
     return orjson.loads(raw)

@@ -14,8 +14,12 @@ from schemas import canonical
 from schemas.webhooks import DEFAULT_PERSON_WORKFLOW, PersonProfileIngest
 
 
-def _message(body: PersonProfileIngest, _received: Any) -> dict[str, Any]:
-    return body.message_body()
+def _message(body: PersonProfileIngest, received: Any) -> dict[str, Any]:
+    message = body.message_body()
+    if isinstance(received, dict) and "raw_payload" in received:
+        # The payload as parsed from the body, numbers exactly as sent (`exact_json`).
+        message["raw_payload"] = received["raw_payload"]
+    return message
 
 
 DEFINITION = Definition(

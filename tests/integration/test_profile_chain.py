@@ -240,3 +240,31 @@ def test_unknown_shape_is_kept_and_dead_lettered(
     assert "Traceback" in letter["traceback"]
     assert registry is True
     assert job["dead_letter_ids"] == [letter["id"]]
+
+
+def test_raw_payload_numbers_are_stored_exactly_as_sent(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    """Numbers a double cannot hold (issue 11 item 5) reach raw.person_payloads unchanged."""
+    body = load_fixture("payloads/pdl_a.json")
+    head = json.dumps({**body, "raw_payload": {**body["raw_payload"], "x_marker": 0}})
+    exact = (
+        '"x_long":1.00000000000000000000001,"x_tiny":1e-400,"x_big":123456789012345678901234567890'
+    )
+    sent = head.replace('"x_marker": 0', exact).encode()
+    answer = client.post(
+        "/run/people/clay-native/person-profile/ingest",
+        content=sent,
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 202, answer.text
+    assert wait_job(client, answer.json()["job_id"])["status"] == "succeeded"
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT raw_payload->>'x_long', (raw_payload->'x_tiny')::numeric = 1e-400,"
+                " raw_payload->>'x_big' FROM raw.person_payloads WHERE job_id = :job"
+            ),
+            {"job": answer.json()["job_id"]},
+        ).one()
+    assert stored == ("1.00000000000000000000001", True, "123456789012345678901234567890")

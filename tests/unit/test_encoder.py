@@ -34,3 +34,34 @@ def test_reads_what_dramatiq_json_encoder_wrote(body: dict[str, object]) -> None
 
 def test_non_string_keys_fall_back() -> None:
     assert OrjsonEncoder().decode(OrjsonEncoder().encode({1: "a"})) == {"1": "a"}
+
+
+EXACT = (
+    b'{"long":1.00000000000000000000001,"tiny":1e-400,"huge":1e400,'
+    b'"big":123456789012345678901234567890,"neg_zero":-0.0,"plain":0.1,"id":"C4E03AQ"}'
+)
+
+
+def test_numbers_a_double_cannot_hold_survive_a_hop_exactly() -> None:
+    from decimal import Decimal
+
+    from pipeline import jsoncodec
+
+    value = jsoncodec.loads(EXACT)
+    assert value["long"] == Decimal("1.00000000000000000000001")
+    assert value["tiny"] == Decimal("1e-400") and value["huge"] == Decimal("1e400")
+    assert value["big"] == 123456789012345678901234567890
+    assert value["plain"] == 0.1 and isinstance(value["plain"], float)
+    assert str(value["neg_zero"]) == "-0.0"
+    again = jsoncodec.loads(OrjsonEncoder().encode(value))  # through a message and back
+    assert again == value
+    assert json.loads(jsoncodec.dumps(value), parse_float=Decimal) == json.loads(
+        EXACT, parse_float=Decimal
+    )
+
+
+def test_an_ordinary_body_takes_the_fast_path() -> None:
+    from pipeline import jsoncodec
+
+    body = b'{"name":"Ann","id":"C4E03AQ","score":12.5,"urn":"urn:li:member:123456789"}'
+    assert not jsoncodec.may_be_inexact(body)
