@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -87,9 +88,10 @@ def _is_numeric(annotation: Any) -> bool:
     return annotation in (int, float)
 
 
-#: A JSON object or array holding at least one member: what "not empty" means in the schema.
-NonEmptyObject = Annotated[dict[str, Any], Field(min_length=1)]
-NonEmptyList = Annotated[list[Any], Field(min_length=1)]
+#: A JSON object or array holding at least one member, as the schema states it (`_not_empty`
+#: enforces it with one clear message, which a constraint per union member would not give).
+NonEmptyObject = Annotated[dict[str, Any], WithJsonSchema({"type": "object", "minProperties": 1})]
+NonEmptyList = Annotated[list[Any], WithJsonSchema({"type": "array", "minItems": 1})]
 
 
 class PersonProfileIngest(CallbackFields, Inbound):

@@ -201,14 +201,14 @@ def test_deliveries_are_paced_across_workers(
 @pytest.mark.parametrize(
     ("url", "why"),
     [
-        ("http://127.0.0.1:1/hook\r\nX-Injected: 1", "visible ASCII"),
+        ("http://127.0.0.1:1/hook\r\nX-Injected: 1", "pattern"),  # declared in the schema
         ("http://127.0.0.1:1/ho\x00ok", "NUL"),
-        ("https://evil.com\\.127.0.0.1/", "backslash"),
+        ("https://evil.com\\.127.0.0.1/", "pattern"),
         ("http://user:pw@127.0.0.1:1/hook", "user info"),
         ("http://127.0.0.1:99999/hook", "port"),
         ("http://127.0.0.1:x/hook", "port"),
         ("http://%31%32%37.0.0.1/hook", "host"),
-        ("ftp://127.0.0.1/hook", "http(s)"),
+        ("ftp://127.0.0.1/hook", "pattern"),
     ],
 )
 def test_a_url_two_parsers_could_read_differently_is_refused_at_the_door(
