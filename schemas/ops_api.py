@@ -106,10 +106,13 @@ class DeadLetterFilter(SubjectFilter):
         description="A cause's group id, from `GET /dead-letters/groups`",
     )
 
-    @field_validator("*", mode="before")
+    @field_validator("stage", "workflow_slug", "error", "reason", "ids", "group", mode="before")
     @classmethod
     def _blank_is_no_filter(cls, value: Any) -> Any:
-        """An empty or blank value (`""`, `"  "`, `[]`) narrows nothing: it is no filter."""
+        """An empty or blank text (`""`, `"  "`) or list (`[]`) narrows nothing: no filter.
+
+        Dates, ids and flags keep their formats: `since=` is a 422, as documented.
+        """
         if isinstance(value, str) and not value.strip():
             return None
         if isinstance(value, list) and not value:

@@ -31,6 +31,36 @@ DEFAULT_PERSON_WORKFLOW = "clay-person-profile"
 TRUSTED: Mapping[str, Any] = MappingProxyType({"trusted": True})
 
 
+def _numbers_for_text(schema: dict[str, Any]) -> None:
+    """Declare what `coerce_numbers_to_str` accepts: a number wherever text is asked for.
+
+    A text field without a pattern or an enum takes `40` as `"40"`, so the document says
+    `string | number` there (a number never matches a pattern or an enum, so those stay).
+    """
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf", [prop])
+        if any(_plain_text(o) for o in options) and not any(
+            o.get("type") == "number" for o in options
+        ):
+            number = {"type": "number"}
+            if "anyOf" in prop:
+                prop["anyOf"].append(number)
+            else:
+                text = {k: prop.pop(k) for k in list(prop) if k not in _ANNOTATIONS}
+                prop["anyOf"] = [text, number]
+            schema["properties"][name] = prop
+
+
+#: Keys of a property's schema that describe it rather than constrain its type.
+_ANNOTATIONS = frozenset({"title", "description", "examples", "default", "deprecated"})
+
+
+def _plain_text(option: dict[str, Any]) -> bool:
+    return option.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(
+        option
+    )
+
+
 class Inbound(BaseModel):
     """Base for request bodies: strings trimmed, unknown fields kept (Clay adds columns).
 
@@ -46,7 +76,12 @@ class Inbound(BaseModel):
     own validators still run.
     """
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        extra="allow",
+        str_strip_whitespace=True,
+        coerce_numbers_to_str=True,
+        json_schema_extra=lambda schema, _cls: _numbers_for_text(schema),
+    )
 
     #: Fields whose values are provider data kept exactly as received.
     raw_fields: ClassVar[frozenset[str]] = frozenset({"raw_payload"})
