@@ -13,12 +13,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from schemas import lint
 from schemas.callbacks import CallbackFields
@@ -80,11 +82,20 @@ class Inbound(BaseModel):
         extra="allow",
         str_strip_whitespace=True,
         coerce_numbers_to_str=True,
-        json_schema_extra=lambda schema, _cls: _numbers_for_text(schema),
     )
 
     #: Fields whose values are provider data kept exactly as received.
     raw_fields: ClassVar[frozenset[str]] = frozenset({"raw_payload"})
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The model's schema, declaring the numbers its text fields accept (every subclass,
+        whatever its own `json_schema_extra`)."""
+        schema = handler(core_schema)
+        _numbers_for_text(handler.resolve_ref_schema(schema))
+        return schema
 
     @model_validator(mode="before")
     @classmethod
