@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import identity, normalize
 from pipeline import tables as t
-from pipeline.store import people
+from pipeline.store import applying, people
 from pipeline.workflows import registry
 from pipeline.workflows.facts import COMPANY_FIELDS, CompanyFacts, Facts
 from schemas.records import CompanyRecord
@@ -54,31 +54,17 @@ def apply(
     conn: Connection, *, facts: Facts, source: str, raw_id: int, received_at: datetime
 ) -> dict[str, Any]:
     """Apply one payload's facts; returns the companies touched and any flags raised."""
-    observed_at = facts.observed_at or received_at
-    touched: list[dict[str, Any]] = []
-    flags: list[str] = []
-    for company in facts.companies:
-        if not company.identified:
-            continue
-        company_id, raised, merged = _apply_company(
-            conn, company, source=source, raw_id=raw_id, observed_at=observed_at
-        )
-        flags += raised
-        row = conn.execute(
-            select(t.companies.c.domain, t.companies.c.company_key).where(
-                t.companies.c.id == company_id
-            )
-        ).one()
-        touched.append(
-            {"company_id": company_id, "domain": row.domain, "company_key": row.company_key}
-            | ({"merged": merged} if merged else {})
-        )
-    return {"companies": touched, "flags": sorted(set(flags))}
+    origin = {"source": source, "raw_id": raw_id, "observed_at": facts.observed_at or received_at}
+    touched, flags = applying.each_identified(
+        facts.companies, lambda company: _apply_company(conn, company, origin)
+    )
+    return {"companies": touched, "flags": flags}
 
 
 def _apply_company(
-    conn: Connection, company: CompanyFacts, *, source: str, raw_id: int, observed_at: datetime
-) -> tuple[int, list[str], list[int]]:
+    conn: Connection, company: CompanyFacts, origin: Mapping[str, Any]
+) -> applying.Touched:
+    """Resolve the company, write its facts and items, recompute its golden record."""
     flags: list[str] = []
     if company.linkedin_url and not company.linkedin_trusted:
         if _linkedin_conflicts(conn, company):
@@ -92,12 +78,17 @@ def _apply_company(
                 update={"linkedin_url": None, "org_id": None, "fields": fields}
             )
     company_id, merged = resolve(conn, company)
-    if company.fields:
-        _upsert_facts(conn, company_id, company.fields, source, raw_id, observed_at)
-    if company.items:
-        _upsert_items(conn, company_id, company, source, raw_id, observed_at)
+    params = {"company_id": company_id, **origin}
+    applying.write_rows(conn, _UPSERT_FACTS, params, _fact_rows(company.fields))
+    applying.write_rows(conn, _UPSERT_ITEMS, params, _item_rows(company))
     recompute(conn, company_id=company_id)
-    return company_id, flags, merged
+    row = conn.execute(
+        select(t.companies.c.domain, t.companies.c.company_key).where(
+            t.companies.c.id == company_id
+        )
+    ).one()
+    touched = {"company_id": company_id, "domain": row.domain, "company_key": row.company_key}
+    return touched | ({"merged": merged} if merged else {}), flags
 
 
 # --- identity -----------------------------------------------------------------------------
@@ -456,25 +447,8 @@ _UPSERT_FACTS = text(
 )
 
 
-def _upsert_facts(
-    conn: Connection,
-    company_id: int,
-    fields: Mapping[str, Any],
-    source: str,
-    raw_id: int,
-    observed_at: datetime,
-) -> None:
-    rows = [{"field": k, "value": v} for k, v in sorted(fields.items())]
-    conn.execute(
-        _UPSERT_FACTS,
-        {
-            "company_id": company_id,
-            "source": source,
-            "observed_at": observed_at,
-            "raw_id": raw_id,
-            "rows": orjson.dumps(rows).decode(),
-        },
-    )
+def _fact_rows(fields: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"field": k, "value": v} for k, v in sorted(fields.items())]
 
 
 _UPSERT_ITEMS = text(
@@ -491,26 +465,9 @@ _UPSERT_ITEMS = text(
 )
 
 
-def _upsert_items(
-    conn: Connection,
-    company_id: int,
-    company: CompanyFacts,
-    source: str,
-    raw_id: int,
-    observed_at: datetime,
-) -> None:
+def _item_rows(company: CompanyFacts) -> list[dict[str, Any]]:
     unique = {(i.kind, i.key): i for i in company.items}
-    rows = [{"kind": i.kind, "key": i.key, "value": i.value} for _, i in sorted(unique.items())]
-    conn.execute(
-        _UPSERT_ITEMS,
-        {
-            "company_id": company_id,
-            "source": source,
-            "observed_at": observed_at,
-            "raw_id": raw_id,
-            "rows": orjson.dumps(rows).decode(),
-        },
-    )
+    return [{"kind": i.kind, "key": i.key, "value": i.value} for _, i in sorted(unique.items())]
 
 
 # --- the golden record ----------------------------------------------------------------------

@@ -17,11 +17,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -29,7 +28,7 @@ from pipeline import derive, person_merge, sync
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.person_merge import EmailResult, Observation, ObservedJob
-from pipeline.store import companies, people
+from pipeline.store import applying, companies, people
 from pipeline.store.jsonrows import json_records
 from pipeline.workflows import registry
 from pipeline.workflows.facts import Facts
@@ -53,23 +52,27 @@ def apply(
     conn: Connection, *, facts: Facts, source: str, raw_id: int, received_at: datetime
 ) -> dict[str, Any]:
     """Apply one payload's person facts and re-sync each person touched."""
-    observed_at = facts.observed_at or received_at
-    touched: list[dict[str, Any]] = []
-    flags: list[str] = []
-    for person in facts.people:
-        if not person.identified:
-            continue
-        person_id, raised = resolve(conn, person)
-        flags += raised
-        _upsert_facts(conn, person_id, person, source, raw_id, observed_at)
-        _upsert_jobs(conn, person_id, person, source, raw_id, observed_at)
-        _upsert_emails(conn, person_id, person, source, raw_id, observed_at)
-        refresh(conn, person_id=person_id)
-        url = conn.execute(
-            select(t.people.c.linkedin_url).where(t.people.c.id == person_id)
-        ).scalar_one()
-        touched.append({"person_id": person_id, "linkedin_url": url})
-    return {"people": touched, "flags": sorted(set(flags))}
+    origin = {"source": source, "raw_id": raw_id, "observed_at": facts.observed_at or received_at}
+    touched, flags = applying.each_identified(
+        facts.people, lambda person: _apply_person(conn, person, origin)
+    )
+    return {"people": touched, "flags": flags}
+
+
+def _apply_person(
+    conn: Connection, person: PersonFacts, origin: Mapping[str, Any]
+) -> applying.Touched:
+    """Resolve the person, write their facts, jobs and e-mails, refresh their record."""
+    person_id, flags = resolve(conn, person)
+    params = {"person_id": person_id, **origin}
+    applying.write_rows(conn, _UPSERT_FACTS, params, _fact_rows(person))
+    applying.write_rows(conn, _UPSERT_JOBS, params, _job_rows(person))
+    applying.write_rows(conn, _UPSERT_EMAILS, params, _email_rows(person))
+    refresh(conn, person_id=person_id)
+    url = conn.execute(
+        select(t.people.c.linkedin_url).where(t.people.c.id == person_id)
+    ).scalar_one()
+    return {"person_id": person_id, "linkedin_url": url}, flags
 
 
 # --- identity -----------------------------------------------------------------------------
@@ -211,25 +214,8 @@ _UPSERT_FACTS = text(
 )
 
 
-def _params(person_id: int, source: str, raw_id: int, observed_at: datetime) -> dict[str, Any]:
-    return {"person_id": person_id, "source": source, "raw_id": raw_id, "observed_at": observed_at}
-
-
-def _upsert_facts(
-    conn: Connection,
-    person_id: int,
-    person: PersonFacts,
-    source: str,
-    raw_id: int,
-    observed_at: datetime,
-) -> None:
-    if not person.fields:
-        return
-    rows = [{"field": k, "value": v} for k, v in sorted(person.fields.items())]
-    conn.execute(
-        _UPSERT_FACTS,
-        _params(person_id, source, raw_id, observed_at) | {"rows": orjson.dumps(rows).decode()},
-    )
+def _fact_rows(person: PersonFacts) -> list[dict[str, Any]]:
+    return [{"field": k, "value": v} for k, v in sorted(person.fields.items())]
 
 
 _UPSERT_JOBS = text(
@@ -269,14 +255,8 @@ _UPSERT_JOBS = text(
 )
 
 
-def _upsert_jobs(
-    conn: Connection,
-    person_id: int,
-    person: PersonFacts,
-    source: str,
-    raw_id: int,
-    observed_at: datetime,
-) -> None:
+def _job_rows(person: PersonFacts) -> list[dict[str, Any]]:
+    """One row a job (the last of those with one key), in key order."""
     rows = {}
     for job in person.jobs:
         key = person_merge.job_key(job.company_domain, job.company_name, job.title)
@@ -291,12 +271,7 @@ def _upsert_jobs(
             "supersedes": job.supersedes,
             "is_current": job.current,
         }
-    if rows:
-        conn.execute(
-            _UPSERT_JOBS,
-            _params(person_id, source, raw_id, observed_at)
-            | {"rows": orjson.dumps([rows[k] for k in sorted(rows)]).decode()},
-        )
+    return [rows[k] for k in sorted(rows)]
 
 
 #: Bound once per call; every other `core.person_emails` column comes from the JSON rows.
@@ -333,21 +308,10 @@ def _upsert_emails_statement() -> Any:
 _UPSERT_EMAILS = _upsert_emails_statement()
 
 
-def _upsert_emails(
-    conn: Connection,
-    person_id: int,
-    person: PersonFacts,
-    source: str,
-    raw_id: int,
-    observed_at: datetime,
-) -> None:
+def _email_rows(person: PersonFacts) -> list[dict[str, Any]]:
+    """One row an (address, provider) (the last result), in that order."""
     rows = {(e.email, e.provider): e.model_dump(mode="json") for e in person.emails}
-    if rows:
-        conn.execute(
-            _UPSERT_EMAILS,
-            _params(person_id, source, raw_id, observed_at)
-            | {"rows": orjson.dumps([rows[k] for k in sorted(rows)]).decode()},
-        )
+    return [rows[k] for k in sorted(rows)]
 
 
 # --- the normal sync ----------------------------------------------------------------------
