@@ -265,13 +265,8 @@ def upsert_person_location(
     matched: bool,
 ) -> None:
     """Set the person's location; `matched` says it came from `reference.location_lookup`."""
-    values = {
-        "location_name": location_name,
-        "location_key": location_key,
-        "matched": matched,
-        **match.model_dump(),
-    }
-    conn.execute(_UPSERT_LOCATION, {"person_id": person_id, **values})
+    values = {"location_name": location_name, "location_key": location_key}
+    _set_matched(conn, _UPSERT_LOCATION, person_id, values, match, matched=matched)
 
 
 def upsert_person_job_title(
@@ -284,13 +279,23 @@ def upsert_person_job_title(
     matched: bool,
 ) -> None:
     """Set the person's current title; `matched` says it came from `reference.job_title_lookup`."""
-    values = {
-        "latest_title": latest_title,
-        "title_key": title_key,
-        "matched": matched,
-        **match.model_dump(),
-    }
-    conn.execute(_UPSERT_JOB_TITLE, {"person_id": person_id, **values})
+    values = {"latest_title": latest_title, "title_key": title_key}
+    _set_matched(conn, _UPSERT_JOB_TITLE, person_id, values, match, matched=matched)
+
+
+def _set_matched(
+    conn: Connection,
+    statement: Any,
+    person_id: int,
+    values: Mapping[str, str | None],
+    match: LocationMatch | TitleMatch,
+    *,
+    matched: bool,
+) -> None:
+    """Upsert a person's one row of a looked-up value: the value, whether the lookup
+    matched it, and the match's fields."""
+    params = {"person_id": person_id, **values, "matched": matched, **match.model_dump()}
+    conn.execute(statement, params)
 
 
 def _one_per_person_statement(table: Table, columns: Sequence[str]) -> Any:
