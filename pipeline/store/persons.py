@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, case, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import derive, person_merge, sync
@@ -218,41 +218,60 @@ def _fact_rows(person: PersonFacts) -> list[dict[str, Any]]:
     return [{"field": k, "value": v} for k, v in sorted(person.fields.items())]
 
 
-_UPSERT_JOBS = text(
-    """
-    INSERT INTO core.person_jobs AS j (
-        person_id, job_key, company_name, company_domain, company_linkedin_url, title,
-        start_date, start_precision, supersedes, is_current, source, observed_at,
-        raw_payload_id)
-    SELECT :person_id, r.job_key, r.company_name, r.company_domain, r.company_linkedin_url,
-        r.title, r.start_date, r.start_precision, r.supersedes, r.is_current, :source,
-        :observed_at, :raw_id
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-        job_key text, company_name text, company_domain text, company_linkedin_url text,
-        title text, start_date date, start_precision text, supersedes text,
-        is_current boolean)
-    ON CONFLICT (person_id, job_key) DO UPDATE
-    SET company_name = coalesce(excluded.company_name, j.company_name),
-        company_domain = coalesce(excluded.company_domain, j.company_domain),
-        company_linkedin_url = coalesce(excluded.company_linkedin_url, j.company_linkedin_url),
-        title = coalesce(excluded.title, j.title),
-        start_date = coalesce(excluded.start_date, j.start_date),
-        start_precision = CASE WHEN excluded.start_date IS NULL THEN j.start_precision
-                               ELSE excluded.start_precision END,
-        supersedes = coalesce(excluded.supersedes, j.supersedes),
-        is_current = excluded.is_current,
-        source = excluded.source, observed_at = excluded.observed_at,
-        raw_payload_id = excluded.raw_payload_id
-    WHERE excluded.observed_at > j.observed_at  -- and it adds or changes something
-      AND (coalesce(excluded.company_name, j.company_name),
-           coalesce(excluded.company_domain, j.company_domain),
-           coalesce(excluded.company_linkedin_url, j.company_linkedin_url),
-           coalesce(excluded.title, j.title), coalesce(excluded.start_date, j.start_date),
-           coalesce(excluded.supersedes, j.supersedes), excluded.is_current)
-          IS DISTINCT FROM (j.company_name, j.company_domain, j.company_linkedin_url,
-           j.title, j.start_date, j.supersedes, j.is_current)
-    """
-)
+#: Bound once per call; every other column of an observation table comes from the JSON
+#: rows, so the column lists follow `pipeline/tables.py`.
+_PER_CALL = {
+    "person_id": "person_id",
+    "source": "source",
+    "observed_at": "observed_at",
+    "raw_payload_id": "raw_id",
+}
+
+
+def _observations_insert(table: Table) -> Any:
+    """INSERT INTO table (every column) SELECT the per-call values and each JSON row's."""
+    per_row = [c for c in table.columns if c.name not in _PER_CALL]
+    rows = json_records(per_row, "rows")
+    values = [
+        bindparam(_PER_CALL[c.name], type_=c.type) if c.name in _PER_CALL else rows.c[c.name]
+        for c in table.columns
+    ]
+    return insert(table).from_select([c.name for c in table.columns], select(*values))
+
+
+def _upsert_jobs_statement() -> Any:
+    """A newer observation of a job fills what it knows and keeps what it does not (a
+    start precision goes with its date); it writes only when that adds or changes
+    something. A new column is merged like the others: coalesce(new, stored)."""
+    j = t.person_jobs
+    stmt = _observations_insert(j)
+    new = stmt.excluded
+    merged: dict[str, Any] = {
+        c.name: func.coalesce(new[c.name], c)
+        for c in j.columns
+        if c.name not in _PER_CALL and c.name != "job_key"
+    }
+    merged["is_current"] = new.is_current
+    merged["start_precision"] = case(
+        (new.start_date.is_(None), j.c.start_precision), else_=new.start_precision
+    )
+    compared = [n for n in merged if n != "start_precision"]
+    changes = tuple_(*(merged[n] for n in compared)).is_distinct_from(
+        tuple_(*(j.c[n] for n in compared))
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id", "job_key"],
+        set_={
+            **merged,
+            "source": new.source,
+            "observed_at": new.observed_at,
+            "raw_payload_id": new.raw_payload_id,
+        },
+        where=(new.observed_at > j.c.observed_at) & changes,
+    )
+
+
+_UPSERT_JOBS = _upsert_jobs_statement()
 
 
 def _job_rows(person: PersonFacts) -> list[dict[str, Any]]:
@@ -274,27 +293,13 @@ def _job_rows(person: PersonFacts) -> list[dict[str, Any]]:
     return [rows[k] for k in sorted(rows)]
 
 
-#: Bound once per call; every other `core.person_emails` column comes from the JSON rows.
-_PER_CALL = {
-    "person_id": "person_id",
-    "source": "source",
-    "observed_at": "observed_at",
-    "raw_payload_id": "raw_id",
-}
-
-
 def _upsert_emails_statement() -> Any:
     """Insert each (address, provider) result; a newer one that changes something replaces
     the stored one. The JSON rows carry every column but the per-call ones, so the column
     lists follow `tables.person_emails`."""
     e = t.person_emails
     per_row = [c for c in e.columns if c.name not in _PER_CALL]
-    rows = json_records(per_row, "rows")
-    values = [
-        bindparam(_PER_CALL[c.name], type_=c.type) if c.name in _PER_CALL else rows.c[c.name]
-        for c in e.columns
-    ]
-    stmt = insert(e).from_select([c.name for c in e.columns], select(*values))
+    stmt = _observations_insert(e)
     new = stmt.excluded
     result = [c.name for c in per_row if c.name not in ("email", "provider")]
     changes = tuple_(*(new[n] for n in result)).is_distinct_from(tuple_(*(e.c[n] for n in result)))

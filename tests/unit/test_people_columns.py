@@ -1,4 +1,7 @@
-"""Drift tripwire: the person-chain statements write every column `pipeline/tables.py` has.
+"""Drift tripwire: the people statements write every column `pipeline/tables.py` has.
+
+Covered: the profile chain's child rows, profile and companies (`store.people`), and the
+job and e-mail observations of people workflows (`store.persons`).
 
 The child-row inserts take their column lists from the table metadata; these tests fail if
 a column of one of those tables is missing from a built statement, or from the rows the
@@ -19,7 +22,7 @@ from pipeline.extract import extract_profile
 from pipeline.store import persons
 from pipeline.store.jsonrows import insert_from_json, written_columns
 from pipeline.store.people import core, extracted
-from pipeline.workflows.people_facts import EmailFact
+from pipeline.workflows.people_facts import EmailFact, JobFact, PersonFacts
 from schemas.records import CompanyRecord
 from tests.conftest import load_fixture
 
@@ -123,3 +126,18 @@ def test_the_email_upsert_writes_every_column_of_person_emails() -> None:
     for name in [*per_row, "source", "observed_at", "raw_payload_id"]:
         if name not in ("email", "provider"):
             assert f"{name} = excluded.{name}" in updated, name
+
+
+def test_the_job_upsert_writes_every_column_and_its_rows_carry_them() -> None:
+    sql = _sql(persons._UPSERT_JOBS)
+    inserted = sql.split("(", 1)[1].split(")", 1)[0].split(", ")
+    assert inserted == [c.name for c in t.person_jobs.columns]
+    updated = sql.split("DO UPDATE SET ", 1)[1].split(" WHERE excluded.observed_at", 1)[0]
+    for c in t.person_jobs.columns:
+        if c.name not in ("person_id", "job_key"):
+            assert f"{c.name} = " in updated, c.name
+
+    facts = PersonFacts(jobs=(JobFact(company_name="Acme", title="CTO"),))
+    (row,) = persons._job_rows(facts)
+    per_row = {c.name for c in t.person_jobs.columns if c.name not in persons._PER_CALL}
+    assert set(row) == per_row
