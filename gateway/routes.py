@@ -44,6 +44,11 @@ IdempotencyKey = Annotated[
 Force = Annotated[
     bool, Query(description="Run again even if an identical request was accepted recently")
 ]
+#: `?client_domain=` of a client's read (`/api/leads`, `/api/signals`).
+ClientDomainQuery = Annotated[
+    str | None,
+    Query(description="Any spelling; a scoped key may leave it out to read its own client"),
+]
 
 
 async def accept(

@@ -19,7 +19,7 @@ from gateway import params
 from gateway.auth import Principal
 from gateway.deps import ClientDep, ConnectionDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
-from gateway.routes import Force, IdempotencyKey, accept, exact_json
+from gateway.routes import ClientDomainQuery, Force, IdempotencyKey, accept, exact_json
 from pipeline import dates, normalize
 from pipeline import leads as lead_rules
 from pipeline.store import leads
@@ -124,10 +124,7 @@ async def _accept_link(
 def list_leads(
     conn: ConnectionDep,
     principal: ClientDep,
-    client_domain: Annotated[
-        str | None,
-        Query(description="Any spelling; a scoped key may leave it out to read its own client"),
-    ] = None,
+    client_domain: ClientDomainQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> dict[str, Any]:

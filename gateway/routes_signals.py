@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from gateway.deps import ClientDep, ConnectionDep
+from gateway.routes import ClientDomainQuery
 from pipeline.store import signals
 from schemas import canonical
 from schemas.api import SignalList
@@ -19,10 +20,7 @@ router = APIRouter(tags=["read"])
 def list_signals(
     conn: ConnectionDep,
     principal: ClientDep,
-    client_domain: Annotated[
-        str | None,
-        Query(description="Any spelling; a scoped key may leave it out to read its own client"),
-    ] = None,
+    client_domain: ClientDomainQuery = None,
     kind: Annotated[
         Literal["job_change", "promotion", "new_hire", "job_posting"] | None, Query()
     ] = None,

@@ -26,17 +26,9 @@ def store_lead(job_id: str, body: dict[str, Any]) -> None:
     `body` is the envelope the gateway sends: ``{"workflow_slug", "lead"}``, so the job is
     counted under its workflow in the registry.
     """
-    run = current_run()
     received = body["lead"]
     request = lead_request(body.get("workflow_slug"), received)
-    with get_engine().begin() as conn:
-        raw_id = leads.insert_lead_payload(
-            conn,
-            job_id=job_id,
-            client_domain=request.normalized_client_domain(),
-            raw_payload=received,
-        )
-        run.handed_on(conn)
+    raw_id = _keep(job_id, request.normalized_client_domain(), received)
     write_lead.send(job_id=job_id, raw_id=raw_id, workflow_slug=body.get("workflow_slug"))
 
 
@@ -73,17 +65,9 @@ def store_lead_link(job_id: str, body: dict[str, Any]) -> None:
     `body` is the gateway's envelope: ``{"workflow_slug", "batch", "request"}``; `batch`
     says which route's model reads `request`.
     """
-    run = current_run()
     received = body["request"]
     request = _link_request(received, batch=body["batch"])
-    with get_engine().begin() as conn:
-        raw_id = leads.insert_lead_payload(
-            conn,
-            job_id=job_id,
-            client_domain=request.normalized_client_domain(),
-            raw_payload=received,
-        )
-        run.handed_on(conn)
+    raw_id = _keep(job_id, request.normalized_client_domain(), received)
     link_leads.send(job_id=job_id, raw_id=raw_id, batch=body["batch"])
 
 
@@ -110,6 +94,18 @@ def link_leads(job_id: str, raw_id: int, batch: bool) -> None:
             "leads": items,
         }
         run.completed(conn, result)
+
+
+def _keep(job_id: str, client_domain: str, received: Any) -> int:
+    """Store the body as received under its client and hand the stage on, in one commit;
+    the stored row's id (`raw.client_lead_payloads`)."""
+    run = current_run()
+    with get_engine().begin() as conn:
+        raw_id = leads.insert_lead_payload(
+            conn, job_id=job_id, client_domain=client_domain, raw_payload=received
+        )
+        run.handed_on(conn)
+    return raw_id
 
 
 def _link_request(received: Any, *, batch: bool) -> LeadLinkBatch | TargetLeadLink:
