@@ -17,12 +17,18 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from pipeline import store
 from schemas.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Speed is measured in bench/, never asserted by a test: on a shared 2-core machine a
+# property test must not fail because one example was slow (hypothesis' 200 ms deadline).
+hypothesis_settings.register_profile("hq", deadline=None)
+hypothesis_settings.load_profile("hq")
 
 #: Server-level URL used to create and drop per-test databases.
 PG_ADMIN_DSN = os.environ.get("HQ_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")

@@ -58,6 +58,10 @@ RECORD_ATTEMPT = text("""
             status = EXCLUDED.status, attempts = EXCLUDED.attempts,
             started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
             next_attempt_at = EXCLUDED.next_attempt_at, error = EXCLUDED.error
+        -- Redelivered copies of a stage can run side by side and commit in any order: the
+        -- row keeps the attempt that started last, so a running marker (which names the
+        -- attempt that started it) is always covered once every copy is recorded.
+        WHERE s.started_at IS NULL OR EXCLUDED.started_at >= s.started_at
     )
     INSERT INTO ops.job_events (job_id, stage, event, detail)
     SELECT :job_id, :stage, :status, :detail
