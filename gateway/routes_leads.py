@@ -37,7 +37,7 @@ _SCOPED: dict[int | str, dict[str, Any]] = {
 
 _LINK_RESPONSES: dict[int | str, dict[str, Any]] = {
     **_SCOPED,
-    422: error_answer("A lead names no usable key; `error.field` names it (`leads.1.work_email`)"),
+    422: error_answer("A lead names no usable key; `error.field` names it (`leads[1].work_email`)"),
 }
 
 

@@ -216,11 +216,11 @@ def test_link_errors_name_the_lead_and_field(client: TestClient) -> None:
         (LINK, ANA),
     ]
     fields = [
-        "leads.1.work_email",
-        "leads.0.work_email",
+        "leads[1].work_email",
+        "leads[0].work_email",
         "leads",
-        "leads.0.target_client_domain",
-        "leads.1.target_client_domain",
+        "leads[0].target_client_domain",
+        "leads[1].target_client_domain",
         "person_linkedin_url",
         "target_client_domain",
     ]
