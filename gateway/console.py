@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway import dashboard
 from gateway.deps import Services, ServicesDep, get_viewer
 from gateway.routes_ops import group_filter
-from pipeline import callbacks, diagnose, jobstate
+from pipeline import callbacks, diagnose, jobstate, jsoncodec
 from pipeline.store import console, deadletters, ops
 from schemas.ops_api import DeadLetterFilter, JobFilter
 
@@ -201,7 +201,8 @@ def _body(job: dict[str, Any], raw: dict[str, Any] | None) -> dict[str, Any]:
 
 @router.get("/jobs/{job_id}/raw")
 async def job_raw(request: Request, services: ServicesDep, job_id: str) -> Response:
-    """The body a job received, exactly as stored (JSON, as a download)."""
+    """The body a job received, exactly as stored (JSON, as a download): the text as received
+    when jsonb could not hold it exactly (a negative zero)."""
     if await get_viewer(request, services) is None:
         return dashboard.render("login.html", status_code=401, error=None)
     key = _job_key(job_id)
@@ -213,8 +214,9 @@ async def job_raw(request: Request, services: ServicesDep, job_id: str) -> Respo
     raw = await run_in_threadpool(read)
     if raw is None:
         return Response(b'{"error": "no raw payload for this job"}', status_code=404)
+    exact = raw["raw_text"]
     return Response(
-        orjson.dumps(raw["raw_payload"]),
+        exact.encode() if exact is not None else jsoncodec.dumps(raw["raw_payload"]),
         media_type="application/json",
         headers={
             "Content-Disposition": f'attachment; filename="job-{key}.json"',

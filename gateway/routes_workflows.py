@@ -12,10 +12,8 @@ real objects for FastAPI to read the body model from them.)
 """
 
 import hashlib
-import json
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +22,7 @@ from gateway.deps import ClientDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
 from gateway.routes import Force, IdempotencyKey, accept, exact_json
 from gateway.routes_leads import readable_lead
+from pipeline import jsoncodec
 from pipeline.store import workflows as store
 from pipeline.workflows import Definition, Route, registry
 from schemas import canonical
@@ -86,11 +85,9 @@ def _dedup(definition: Definition[Any], payload: Inbound, received: Any) -> str:
 
 
 def _canonical_json(value: Any) -> bytes:
-    """`value` as JSON with sorted keys; integers beyond 64 bits (orjson refuses them) too."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    """`value` as JSON with sorted keys; integers beyond 64 bits and `Decimal`s (numbers a
+    double cannot hold, a `-0`) too."""
+    return jsoncodec.dumps_sorted(value)
 
 
 def _endpoint(definition: Definition[Any], route: Route) -> Any:

@@ -8,12 +8,15 @@ error. Webhook bodies are arbitrary JSON and raw payloads are kept exactly as re
 double cannot hold becoming a `Decimal`; `dumps` writes a `Decimal` digit for digit, and
 PostgreSQL's jsonb keeps it exactly (its numbers are `numeric`). Everything else runs at
 orjson's speed (6–10× faster on the 8–30 KB bodies every stage moves). jsonb itself cannot
-hold a negative zero: `-0.0` is stored as `0.0`.
+hold a negative zero: `-0.0` is stored as `0.0`, so `exact_text` gives the text a raw table
+keeps beside the jsonb for such a body (`has_negative_zero`). `-0` (an integer, which Python
+cannot sign) is read as `Decimal("-0")`, so it is written back as `-0`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -39,13 +42,24 @@ _RISKY_NUMBER = re.compile(
     rb"|[0-9][0-9.]{16,}"
 )
 
+#: An integer negative zero (`-0`, not `-0.0`, which orjson reads as the float -0.0).
+_NEGATIVE_ZERO = b"-0"
+_INTEGER_NEGATIVE_ZERO = re.compile(rb"(?<![A-Za-z0-9_.])-0(?![0-9.eE])")
+
 
 def may_be_inexact(raw: bytes) -> bool:
     """Whether `raw` may hold a number orjson (or a double) would not read exactly."""
     scanned = raw.translate(_DIGITS_AS_ZERO)
     if _LONG_RUN not in scanned and _EXPONENT not in scanned:
-        return False
-    return _RISKY_NUMBER.search(raw) is not None
+        return _NEGATIVE_ZERO in raw and _INTEGER_NEGATIVE_ZERO.search(raw) is not None
+    if _RISKY_NUMBER.search(raw) is not None:
+        return True
+    return _NEGATIVE_ZERO in raw and _INTEGER_NEGATIVE_ZERO.search(raw) is not None
+
+
+def _exact_integer(text: str) -> int | Decimal:
+    """A JSON integer as an int, except `-0`, which only a `Decimal` keeps signed."""
+    return Decimal(text) if text == "-0" else int(text)
 
 
 def _exact_number(text: str) -> float | Decimal:
@@ -66,15 +80,26 @@ def dumps(value: Any) -> bytes:
         return _dumps_exact(value).encode("utf-8")
 
 
-def _dumps_exact(value: Any) -> str:
+def dumps_sorted(value: Any) -> bytes:
+    """`dumps` with every object's keys sorted (a canonical form to hash)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return _dumps_exact(value, sort_keys=True).encode("utf-8")
+
+
+def _dumps_exact(value: Any, *, sort_keys: bool = False) -> str:
     """`json.dumps` that writes a `Decimal` as the number it is, digit for digit."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        items = (f"{json.dumps(str(k))}:{_dumps_exact(v)}" for k, v in value.items())
+        pairs = [(str(k), v) for k, v in value.items()]
+        if sort_keys:
+            pairs.sort(key=lambda pair: pair[0])
+        items = (f"{json.dumps(k)}:{_dumps_exact(v, sort_keys=sort_keys)}" for k, v in pairs)
         return "{" + ",".join(items) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ",".join(_dumps_exact(v) for v in value) + "]"
+        return "[" + ",".join(_dumps_exact(v, sort_keys=sort_keys) for v in value) + "]"
     return json.dumps(value, separators=(",", ":"))
 
 
@@ -87,5 +112,25 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse JSON exactly: huge integers stay integers, long or tiny decimals `Decimal`s."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if may_be_inexact(raw):  # exact, but slower
-        return json.loads(raw, parse_float=_exact_number)
+        return json.loads(raw, parse_float=_exact_number, parse_int=_exact_integer)
     return orjson.loads(raw)
+
+
+def has_negative_zero(value: Any) -> bool:
+    """Whether `value` holds a negative zero (`-0.0`, or `Decimal("-0")`), which jsonb
+    stores as a plain zero."""
+    if isinstance(value, float):
+        return value == 0 and math.copysign(1.0, value) < 0
+    if isinstance(value, Decimal):
+        return value.is_zero() and value.is_signed()
+    if isinstance(value, dict):
+        return any(has_negative_zero(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(has_negative_zero(v) for v in value)
+    return False
+
+
+def exact_text(value: Any) -> str | None:
+    """The JSON text to keep beside a jsonb copy of `value` when jsonb cannot hold it
+    exactly (a negative zero); None when the jsonb alone is exact."""
+    return dumps_text(value) if has_negative_zero(value) else None

@@ -47,6 +47,15 @@ def _now(name: str = "created_at") -> Column[object]:
     return Column(name, DateTime(timezone=True), nullable=False, server_default=func.now())
 
 
+def _raw_text() -> Column[object]:
+    return Column(
+        "raw_text",
+        Text,
+        comment="the body as received, kept only when jsonb cannot hold it exactly "
+        "(a negative zero)",
+    )
+
+
 def _precision(name: str) -> Column[object]:
     return Column(name, Text, CheckConstraint(PRECISION_CHECK.format(col=name), name=name))
 
@@ -61,6 +70,7 @@ person_payloads = Table(
     Column("linkedin_url", Text),
     Column("workflow_slug", Text, nullable=False),
     Column("raw_payload", JSONB, nullable=False),
+    _raw_text(),
     _now("received_at"),
     # The dashboard finds a person's jobs by it (`pipeline.store.subjects`).
     Index("ix_person_payloads_linkedin_url", "linkedin_url"),
@@ -76,6 +86,7 @@ workflow_payloads = Table(
     Column("definition", Text, comment="the definition that extracts it; NULL: none (kept raw)"),
     Column("natural_key", Text),
     Column("raw_payload", JSONB, nullable=False, comment="the request body as received"),
+    _raw_text(),
     Column("extracted", Boolean, comment="NULL until extracted; false: kept raw only"),
     Column("facts", JSONB, comment="what the extractor made of it"),
     Column("flags", ARRAY(Text), nullable=False, server_default=text("'{}'")),
@@ -92,6 +103,7 @@ client_lead_payloads = Table(
     Column("job_id", UUID(as_uuid=False), nullable=False, unique=True),
     Column("client_domain", Text),
     Column("raw_payload", JSONB, nullable=False),
+    _raw_text(),
     _now("received_at"),
     Index("ix_client_lead_payloads_client_domain", "client_domain"),
     schema="raw",

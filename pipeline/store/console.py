@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Float, and_, cast, func, select
+from sqlalchemy import Connection, Float, and_, cast, func, null, select
 from sqlalchemy.sql import ColumnElement
 
 from pipeline import tables as t
@@ -71,10 +71,12 @@ def count_jobs(conn: Connection, *, where: JobFilter) -> int:
 
 
 def raw_payload(conn: Connection, *, job_id: str) -> dict[str, Any] | None:
-    """The body a job received, as stored: `{"table", "raw_payload", "received_at"}`."""
+    """The body a job received, as stored: `{"table", "raw_payload", "raw_text",
+    "received_at"}` (`raw_text`: the body as received when jsonb cannot hold it, else None)."""
     for table in subjects.raw_tables():
         received = table.c.received_at if "received_at" in table.c else func.now()
-        stmt = select(table.c.raw_payload, received.label("received_at"))
+        exact = table.c.raw_text if "raw_text" in table.c else null()
+        stmt = select(table.c.raw_payload, exact.label("raw_text"), received.label("received_at"))
         row = conn.execute(stmt.where(table.c.job_id == job_id)).mappings().first()
         if row is not None:
             return {"table": table.fullname, **row}

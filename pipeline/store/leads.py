@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
+from pipeline import jsoncodec
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.leads import LinkKeys
@@ -45,7 +46,12 @@ def insert_lead_payload(
     table = t.client_lead_payloads
     stmt = (
         insert(table)
-        .values(job_id=job_id, client_domain=client_domain, raw_payload=raw_payload)
+        .values(
+            job_id=job_id,
+            client_domain=client_domain,
+            raw_payload=raw_payload,
+            raw_text=jsoncodec.exact_text(raw_payload),
+        )
         .on_conflict_do_update(
             index_elements=["job_id"], set_={"job_id": literal_column("excluded.job_id")}
         )

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 
+from pipeline import jsoncodec
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 from pipeline.store import companies, persons, signals
@@ -78,6 +79,7 @@ def insert_payload(
         "definition": definition,
         "natural_key": natural_key,
         "raw_payload": raw_payload,
+        "raw_text": jsoncodec.exact_text(raw_payload),
     }
     return int(conn.execute(_INSERT, values).scalar_one())
 

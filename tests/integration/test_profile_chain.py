@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import unicodedata
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import dramatiq
@@ -13,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, text
 
 from pipeline import tables as t
-from tests.conftest import fixtures_dir, load_fixture
+from tests.conftest import ADMIN_KEY, fixtures_dir, load_fixture
 from tests.integration.conftest import drain, table_counts, wait_job
 
 INGEST = "/run/people/clay-native/person-profile/ingest"
@@ -268,3 +270,44 @@ def test_raw_payload_numbers_are_stored_exactly_as_sent(
             {"job": answer.json()["job_id"]},
         ).one()
     assert stored == ("1.00000000000000000000001", True, "123456789012345678901234567890")
+
+
+def test_raw_payload_negative_zeros_are_kept_as_text_beside_the_jsonb(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    """jsonb has no negative zero: a body holding one keeps its text in `raw_text`."""
+    body = load_fixture("payloads/pdl_a.json")
+    head = json.dumps({**body, "raw_payload": {**body["raw_payload"], "x_marker": 0}})
+    sent = head.replace('"x_marker": 0', '"x": -0.0, "y": -0, "z": [1, -0.0]').encode()
+    plain = json.dumps({**body, "linkedin_url": "linkedin.com/in/plain-zero"}).encode()
+    jobs = []
+    for content in (sent, plain):
+        answer = client.post(
+            "/run/people/clay-native/person-profile/ingest",
+            content=content,
+            headers={"Content-Type": "application/json"},
+        )
+        assert answer.status_code == 202, answer.text
+        assert wait_job(client, answer.json()["job_id"])["status"] == "succeeded"
+        jobs.append(answer.json()["job_id"])
+    with engine.connect() as conn:
+        stored = [
+            conn.execute(
+                text("SELECT raw_text FROM raw.person_payloads WHERE job_id = :job"), {"job": job}
+            ).scalar_one()
+            for job in jobs
+        ]
+    assert stored[1] is None  # jsonb holds it exactly
+    kept = stored[0]
+    assert '"x":-0.0,"y":-0,"z":[1,-0.0]' in kept
+    raw = json.loads(kept, parse_int=Decimal)
+    assert math.copysign(1.0, raw["x"]) == -1.0 and raw["x"] == 0
+    assert raw["y"].is_signed() and raw["y"].is_zero()
+    assert math.copysign(1.0, raw["z"][1]) == -1.0
+    assert {k: v for k, v in raw.items() if k not in "xyz"} == body["raw_payload"]
+    # The console's download gives the text as received, not the jsonb's plain zeros.
+    login = client.post("/dashboard/login", data={"key": ADMIN_KEY}, follow_redirects=False)
+    assert login.status_code == 303
+    assert client.get(f"/dashboard/jobs/{jobs[0]}/raw").text == kept
+    plain_download = client.get(f"/dashboard/jobs/{jobs[1]}/raw")
+    assert plain_download.json() == body["raw_payload"]

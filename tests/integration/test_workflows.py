@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
+import math
+from decimal import Decimal
 from typing import Any
 
 import dramatiq
@@ -59,6 +62,7 @@ def test_firmographics_sample_lands_with_provenance(
     with engine.connect() as conn:
         raw = conn.execute(select(t.workflow_payloads)).one()
     assert raw.raw_payload == body  # exactly as received
+    assert raw.raw_text is None  # jsonb holds it exactly: no text kept beside it
     # Re-firing the same body (forced past de-duplication) changes nothing.
     before = table_counts(engine)
     _run(client, FIRMOGRAPHICS, body, force=True)
@@ -66,6 +70,25 @@ def test_firmographics_sample_lands_with_provenance(
     assert after.pop("raw.workflow_payloads") == before.pop("raw.workflow_payloads") + 1
     assert after == before
     assert _company(client, "example.com") == company
+
+
+def test_a_body_with_negative_zeros_keeps_its_text_beside_the_jsonb(
+    client: TestClient, worker: dramatiq.Worker, engine: Engine
+) -> None:
+    body = load_fixture("workflows/clay-company-firmographics_1.json")
+    sent = json.dumps({**body, "x_marker": 0}).replace('"x_marker": 0', '"x": -0.0, "y": -0')
+    response = client.post(
+        FIRMOGRAPHICS, content=sent.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 202, response.text
+    assert wait_job(client, response.json()["job_id"])["status"] == "succeeded"
+    with engine.connect() as conn:
+        raw = conn.execute(select(t.workflow_payloads)).one()
+    assert raw.raw_payload == {**body, "x": 0, "y": 0}  # jsonb: plain zeros
+    kept = json.loads(raw.raw_text, parse_int=Decimal)
+    assert math.copysign(1.0, kept["x"]) == -1.0 and kept["x"] == 0
+    assert kept["y"].is_signed() and kept["y"].is_zero()
+    assert {k: v for k, v in kept.items() if k not in ("x", "y")} == body
 
 
 def test_same_body_is_the_same_job(client: TestClient, worker: dramatiq.Worker) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import dramatiq
 import pytest
@@ -65,3 +66,48 @@ def test_an_ordinary_body_takes_the_fast_path() -> None:
 
     body = b'{"name":"Ann","id":"C4E03AQ","score":12.5,"urn":"urn:li:member:123456789"}'
     assert not jsoncodec.may_be_inexact(body)
+
+
+def test_negative_zeros_survive_a_hop_signed() -> None:
+    import math
+    from decimal import Decimal
+
+    from pipeline import jsoncodec
+
+    sent = b'{"f":-0.0,"i":-0,"l":[-0,0,-0.0],"date":"2020-01-05","s":"a -0 b"}'
+    assert jsoncodec.may_be_inexact(sent)  # `-0`: only the exact path keeps its sign
+    assert not jsoncodec.may_be_inexact(b'{"date":"2020-01-05","f":-0.0,"n":-0.5}')
+    value = jsoncodec.loads(sent)
+    assert math.copysign(1.0, value["f"]) == -1.0 and isinstance(value["f"], float)
+    assert value["i"].is_signed() and value["i"].is_zero()
+    assert value["l"][1] == 0 and type(value["l"][1]) is int
+    assert OrjsonEncoder().encode(value) == sent  # through a message, digit for digit
+    again = OrjsonEncoder().decode(OrjsonEncoder().encode(value))
+    assert math.copysign(1.0, again["f"]) == -1.0 and again["i"] == Decimal("-0")
+    assert jsoncodec.dumps_text(Decimal("-0.000")) == "-0.000"
+
+
+@pytest.mark.parametrize(
+    ("value", "signed"),
+    [
+        ({"a": {"b": [1, -0.0]}}, True),
+        ([{"x": "-0"}, 0.0, 0, -1.5], False),
+        ({"d": Decimal("-0E-3")}, True),
+        ({"d": Decimal("-1e-400")}, False),
+        ({"d": Decimal("0")}, False),
+    ],
+)
+def test_has_negative_zero_and_exact_text(value: object, signed: bool) -> None:
+    from pipeline import jsoncodec
+
+    assert jsoncodec.has_negative_zero(value) is signed
+    exact = jsoncodec.exact_text(value)
+    assert exact == (jsoncodec.dumps_text(value) if signed else None)
+
+
+def test_dumps_sorted_is_canonical_with_exact_numbers() -> None:
+    from pipeline import jsoncodec
+
+    value = {"b": [Decimal("-0"), {"z": 1, "a": -0.0}], "a": Decimal("1e-400")}
+    assert jsoncodec.dumps_sorted(value) == b'{"a":1E-400,"b":[-0,{"a":-0.0,"z":1}]}'
+    assert jsoncodec.dumps_sorted({"b": 1, "a": 2}) == b'{"a":2,"b":1}'

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, bindparam, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 
+from pipeline import jsoncodec
 from pipeline import tables as t
 from pipeline.errors import MissingRecordError
 
@@ -26,6 +27,7 @@ def insert_person_payload(
         "linkedin_url": linkedin_url,
         "workflow_slug": workflow_slug,
         "raw_payload": raw_payload,
+        "raw_text": jsoncodec.exact_text(raw_payload),
     }
     return int(conn.execute(_INSERT_PAYLOAD, values).scalar_one())
 
