@@ -180,14 +180,20 @@ async def job(request: Request, services: ServicesDep, job_id: str) -> Response:
 
 
 def _pretty(value: Any) -> str | None:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() if value is not None else None
+    """Indented JSON; compact and exact when it holds a number orjson refuses (a `Decimal`)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:
+        return jsoncodec.dumps_text(value)
 
 
 def _body(job: dict[str, Any], raw: dict[str, Any] | None) -> dict[str, Any]:
     """The raw body for the page: pretty, cut at `INLINE_BODY_CHARS`, and its diagnosis."""
     if raw is None:
         return {"raw": None, "body": None, "truncated": False, "diagnosis": None}
-    text = _pretty(raw["raw_payload"]) or ""
+    text = raw["raw_text"] or _pretty(raw["raw_payload"]) or ""  # the text: a negative zero
     errors = " ".join(filter(None, [job["error"], *(s["error"] for s in job["stages"])]))
     shape_error = any(name in errors for name in SHAPE_ERRORS)
     return {

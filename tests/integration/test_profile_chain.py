@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import unicodedata
@@ -270,6 +271,14 @@ def test_raw_payload_numbers_are_stored_exactly_as_sent(
             {"job": answer.json()["job_id"]},
         ).one()
     assert stored == ("1.00000000000000000000001", True, "123456789012345678901234567890")
+    # The console shows and downloads such a body (its numbers are `Decimal`s) exactly.
+    job_id = answer.json()["job_id"]
+    login = client.post("/dashboard/login", data={"key": ADMIN_KEY}, follow_redirects=False)
+    assert login.status_code == 303
+    page = client.get(f"/dashboard/jobs/{job_id}")
+    assert page.status_code == 200 and "1.00000000000000000000001" in page.text
+    download = client.get(f"/dashboard/jobs/{job_id}/raw")
+    assert b'"x_long":1.00000000000000000000001' in download.content
 
 
 def test_raw_payload_negative_zeros_are_kept_as_text_beside_the_jsonb(
@@ -309,5 +318,6 @@ def test_raw_payload_negative_zeros_are_kept_as_text_beside_the_jsonb(
     login = client.post("/dashboard/login", data={"key": ADMIN_KEY}, follow_redirects=False)
     assert login.status_code == 303
     assert client.get(f"/dashboard/jobs/{jobs[0]}/raw").text == kept
+    assert '"x":-0.0,"y":-0' in html.unescape(client.get(f"/dashboard/jobs/{jobs[0]}").text)
     plain_download = client.get(f"/dashboard/jobs/{jobs[1]}/raw")
     assert plain_download.json() == body["raw_payload"]
