@@ -160,6 +160,13 @@ def keys_list(
 
     with _key_table(write=False) as conn:
         rows = keys.list_keys(conn)
+    if not rows and not as_json:
+        # Stderr, so a script reading the listing still gets an empty stdout.
+        typer.echo(
+            "no keys yet (HQ_ADMIN_API_KEY, or data/admin_api_key under `make run`, is not "
+            'listed); create one with: hq-ingest keys create "NAME" --client-domain DOMAIN',
+            err=True,
+        )
     for row in rows:
         if as_json:
             typer.echo(orjson.dumps(row, default=str).decode())

@@ -80,6 +80,14 @@ def test_create_refuses_bad_input(runner: CliRunner, engine: Engine, args: list[
         assert conn.execute(select(t.api_keys)).first() is None
 
 
+def test_an_empty_list_says_how_to_make_a_key_on_stderr(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["keys", "list"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "no keys yet" in result.stderr and "hq-ingest keys create" in result.stderr
+    assert runner.invoke(cli, ["keys", "list", "--json"]).output == ""
+
+
 def test_list_shows_keys_without_the_keys(runner: CliRunner) -> None:
     admin_id, admin_key = _create(runner, "ops", "--admin")
     scoped_id, scoped_key = _create(runner, "acme", "--client-domain", "acme.com")
