@@ -43,11 +43,9 @@ from schemas.records import CompanyRecord
 #: Tables that refer to a company and are moved by `merge` with their own rules.
 _OWN_RULES = frozenset({"core.company_facts", "core.company_items", "core.company_aliases"})
 
-#: Priority of a fact whose source has no registry row (after every registered one).
-UNREGISTERED_PRIORITY = 1000
-
-#: A registered slug without a priority of its own takes its definition's.
-_DEFAULT_PRIORITIES = orjson.dumps({d.name: d.priority for d in registry.DEFINITIONS}).decode()
+#: A registered slug without a priority of its own takes its definition's
+#: (`registry.priority`, applied in SQL by `_WINNERS`).
+_DEFAULT_PRIORITIES = orjson.dumps(registry.DEFAULT_PRIORITIES).decode()
 
 
 def apply(
@@ -493,7 +491,7 @@ def recompute(conn: Connection, *, company_id: int) -> bool:
             {
                 "company_id": company_id,
                 "defaults": _DEFAULT_PRIORITIES,
-                "unregistered": UNREGISTERED_PRIORITY,
+                "unregistered": registry.UNREGISTERED_PRIORITY,
             },
         )
     )

@@ -44,8 +44,6 @@ SALESNAV_PREFIX = "salesnav:"
 _FIELDS = ("full_name", "first_name", "last_name", "headline", "location_name")
 #: Coalesce priority of the person-profile chain's values (lower wins).
 PROFILE_PRIORITY = 1
-#: Priority of a source with no registry priority and no definition (after every other).
-UNREGISTERED_PRIORITY = 1000
 
 
 def apply(
@@ -333,14 +331,8 @@ def priorities(conn: Connection, sources: Iterable[str]) -> dict[str, int]:
             reg.c.workflow_slug.in_(wanted)
         )
     ).all()
-    found: dict[str, int] = {}
-    for slug, priority, name in rows:
-        definition = registry.get(name)
-        if priority is not None:
-            found[slug] = int(priority)
-        elif definition is not None:
-            found[slug] = definition.priority
-    return {s: found.get(s, UNREGISTERED_PRIORITY) for s in wanted}
+    found = {slug: registry.priority(priority, name) for slug, priority, name in rows}
+    return {s: found.get(s, registry.UNREGISTERED_PRIORITY) for s in wanted}
 
 
 def observations(conn: Connection, person_id: int, linkedin_url: str) -> list[Observation]:

@@ -91,6 +91,23 @@ def get(name: str | None) -> Definition[Any] | None:
     return BY_NAME.get(name) if name else None
 
 
+#: Priority of a source with no registry priority and no known definition (after every
+#: other). The one rule for a source's coalesce priority is `priority`; the company golden
+#: record applies the same rule inside SQL with `DEFAULT_PRIORITIES` and this constant.
+UNREGISTERED_PRIORITY = 1000
+
+#: Each definition's default coalesce priority, by definition name.
+DEFAULT_PRIORITIES: dict[str, int] = {d.name: d.priority for d in DEFINITIONS}
+
+
+def priority(registered: int | None, definition: str | None) -> int:
+    """A source's coalesce priority (lower wins): its registry row's own, else its
+    definition's default, else `UNREGISTERED_PRIORITY`."""
+    if registered is not None:
+        return int(registered)
+    return DEFAULT_PRIORITIES.get(definition or "", UNREGISTERED_PRIORITY)
+
+
 def default_row(slug: str, definition: Definition[Any]) -> dict[str, Any]:
     """The registry row a definition's own slug gets when first used."""
     return {
