@@ -133,7 +133,7 @@ async def exact_json(request: Request) -> Any:
     """
     raw = await request.body()
     if jsoncodec.may_be_inexact(raw):
-        return jsoncodec.loads(raw)
+        return jsoncodec.loads_exactly(raw)
     return await request.json()
 
 

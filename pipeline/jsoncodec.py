@@ -27,7 +27,8 @@ import orjson
 #: translation a run of 17 zeros is a run of 17+ digits and dots, which may be an integer
 #: orjson cannot read exactly (int64 has 19 digits) or a decimal a double cannot hold (17
 #: significant digits), and "0e" may be an exponent. `bytes.translate` + `in` scans a
-#: 17 KB body in ~30 µs, a regex in ~250 µs, so the regex below only confirms a hit.
+#: 17 KB body in ~30 µs, a regex in ~250 µs, so the regex below only confirms a hit, and
+#: only on the bytes of the token around it (hex ids and hashes put "0e" in most bodies).
 _DIGITS_AS_ZERO = bytes(
     0x30 if 0x30 <= b <= 0x39 or b == 0x2E else 0x65 if b in (0x45, 0x65) else 0x20
     for b in range(256)
@@ -59,11 +60,32 @@ def _may_hold_integer_negative_zero(raw: bytes) -> bool:
 def may_be_inexact(raw: bytes) -> bool:
     """Whether `raw` may hold a number orjson (or a double) would not read exactly."""
     scanned = raw.translate(_DIGITS_AS_ZERO)
-    if _LONG_RUN not in scanned and _EXPONENT not in scanned:
-        return _may_hold_integer_negative_zero(raw)
-    if _RISKY_NUMBER.search(raw) is not None:
-        return True
-    return _may_hold_integer_negative_zero(raw)
+    return (
+        _risky_token(raw, scanned, _LONG_RUN)
+        or _risky_token(raw, scanned, _EXPONENT)
+        or _may_hold_integer_negative_zero(raw)
+    )
+
+
+def _risky_token(raw: bytes, scanned: bytes, marker: bytes) -> bool:
+    """Whether `_RISKY_NUMBER` matches in a token holding `marker` (in `scanned`).
+
+    Each token is searched from just before its run of digits and dots (a sign, or the byte
+    the look-behind reads) to just after its last number byte (the byte the look-ahead
+    reads), so a match found here is exactly one a search of all of `raw` would find there.
+    """
+    at = scanned.find(marker)
+    while at >= 0:
+        start = at
+        while start > 0 and scanned[start - 1] == 0x30:
+            start -= 1
+        end = at
+        while end < len(raw) and (scanned[end] != 0x20 or raw[end] in b"+-"):
+            end += 1
+        if _RISKY_NUMBER.search(raw, max(start - 1, 0), end + 1) is not None:
+            return True
+        at = scanned.find(marker, end)
+    return False
 
 
 def _exact_integer(text: str) -> int | Decimal:
@@ -120,9 +142,13 @@ def dumps_text(value: Any) -> str:
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse JSON exactly: huge integers stay integers, long or tiny decimals `Decimal`s."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    if may_be_inexact(raw):  # exact, but slower
-        return json.loads(raw, parse_float=_exact_number, parse_int=_exact_integer)
-    return orjson.loads(raw)
+    return loads_exactly(raw) if may_be_inexact(raw) else orjson.loads(raw)
+
+
+def loads_exactly(raw: bytes) -> Any:
+    """The standard library's parse with every number exact (slower than orjson): for a
+    body `may_be_inexact` has flagged."""
+    return json.loads(raw, parse_float=_exact_number, parse_int=_exact_integer)
 
 
 def has_negative_zero(value: Any) -> bool:

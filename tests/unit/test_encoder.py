@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import dramatiq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workers.encoder import OrjsonEncoder
 
@@ -111,3 +113,15 @@ def test_dumps_sorted_is_canonical_with_exact_numbers() -> None:
     value = {"b": [Decimal("-0"), {"z": 1, "a": -0.0}], "a": Decimal("1e-400")}
     assert jsoncodec.dumps_sorted(value) == b'{"a":1E-400,"b":[-0,{"a":-0.0,"z":1}]}'
     assert jsoncodec.dumps_sorted({"b": 1, "a": 2}) == b'{"a":2,"b":1}'
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet='0123456789eE.-+ax_"{}:,[] ', max_size=80))
+def test_the_token_scan_flags_exactly_what_a_whole_body_search_flags(text: str) -> None:
+    from pipeline import jsoncodec
+
+    raw = text.encode()
+    whole = jsoncodec._RISKY_NUMBER.search(raw) is not None
+    assert jsoncodec.may_be_inexact(raw) == (
+        whole or jsoncodec._may_hold_integer_negative_zero(raw)
+    )
