@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipeline import derive, extract, sync
+from pipeline import personsteps
 from pipeline.errors import PermanentError
 from pipeline.reference import describe_workflow
-from pipeline.store import companies, people, persons, reference
+from pipeline.store import reference
 from schemas.webhooks import TRUSTED, PersonProfileIngest
 from workers import names
 from workers.broker import get_engine
@@ -40,14 +40,14 @@ def store_raw(job_id: str, body: dict[str, Any]) -> None:
     run = current_run()
     request = PersonProfileIngest.model_validate(body, context=TRUSTED)
     _register(request.workflow_slug)
+    payload = personsteps.RawPayload(
+        job_id=job_id,
+        linkedin_url=request.linkedin_url,
+        workflow_slug=request.workflow_slug,
+        raw_payload=request.raw_payload,
+    )
     with get_engine().begin() as conn:
-        raw_id = people.insert_person_payload(
-            conn,
-            job_id=job_id,
-            linkedin_url=request.linkedin_url,
-            workflow_slug=request.workflow_slug,
-            raw_payload=request.raw_payload,
-        )
+        [raw_id] = personsteps.store_raw(conn, [payload])
         run.handed_on(conn)
     extract_profile.send(job_id=job_id, raw_id=raw_id)
 
@@ -57,23 +57,15 @@ def extract_profile(job_id: str, raw_id: int) -> None:
     """Extract profile, experience and education from a raw payload; skip it if stale."""
     run = current_run()
     with get_engine().begin() as conn:
-        raw = people.load_person_payload(conn, raw_id=raw_id)
-        profile = extract.extract_profile(raw["raw_payload"], linkedin_url=raw["linkedin_url"])
-        fresh = people.upsert_profile(
-            conn, profile=profile, raw_id=raw_id, workflow_slug=raw["workflow_slug"]
-        )
-        if fresh:
-            people.replace_children(
-                conn,
-                linkedin_url=profile.linkedin_url,
-                experiences=profile.experiences,
-                educations=profile.educations,
-            )
+        [outcome] = personsteps.extract_profiles(conn, [raw_id])
+        if isinstance(outcome, Exception):
+            raise outcome
+        if outcome.fresh:
             run.handed_on(conn)
         else:
-            run.completed(conn, {"linkedin_url": profile.linkedin_url, "stale": True})
+            run.completed(conn, {"linkedin_url": outcome.linkedin_url, "stale": True})
     if not run.final:
-        sync_core.send(job_id=job_id, linkedin_url=profile.linkedin_url)
+        sync_core.send(job_id=job_id, linkedin_url=outcome.linkedin_url)
 
 
 @actor(names.SYNC_CORE, throws=PERMANENT, stage_seq=3)
@@ -81,13 +73,12 @@ def sync_core(job_id: str, linkedin_url: str) -> None:
     """Bring `core` in line with the person's extracted rows; the job's last stage."""
     run = current_run()
     with get_engine().begin() as conn:  # companies commit at once: their rows are shared
-        # The profile plus what workflows observed about the person (`store.persons`).
-        profile = persons.profile_for_sync(conn, linkedin_url=linkedin_url)
-        core = derive.derive_core(profile)
-        company_ids = companies.upsert_identified(conn, records=core.companies)
+        [prepared] = personsteps.prepare_sync(conn, [linkedin_url])
+    if isinstance(prepared, Exception):
+        raise prepared
     with get_engine().begin() as conn:
-        summary = sync.sync_person(conn, profile=profile, core=core, company_ids=company_ids)
-        run.completed(conn, {"linkedin_url": linkedin_url, "stale": False, **summary})
+        [summary] = personsteps.sync_people(conn, [prepared])
+        run.completed(conn, summary)
 
 
 def _register(slug: str) -> None:

@@ -1,0 +1,128 @@
+"""The person-profile chain's three steps over many payloads at once.
+
+Each step takes a list and answers one outcome per item, in order; one item is the size-1
+case of the same code. The chain's actors (`workers.stages`, micro-batched) and the
+reprocess batches (`workers.reprocess`) both run these, inside a transaction the caller
+owns, so the caller can record every item's job status in that same transaction.
+
+Failure contract (what lets a batch isolate a bad item):
+- an item whose payload cannot be processed (an extraction or validation error, a
+  missing row) comes back as its `Exception`, in its place; its neighbours go on;
+- an error of the set's SQL raises for the whole call: the transaction is lost, and the
+  caller runs the items again one by one (size-1 calls) to find the culprit.
+
+Within one call, items that name the same person are applied in their order, as if they
+had come one after another (a later payload of a person sees the earlier one's rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from pipeline import derive, extract, sync
+from pipeline.store import companies, people, persons
+from schemas.records import CoreRecord, ProfileRecord
+
+
+@dataclass(frozen=True)
+class RawPayload:
+    """A webhook body the `store_raw` step keeps, with what its job says about it."""
+
+    job_id: str
+    linkedin_url: str | None
+    workflow_slug: str
+    raw_payload: Mapping[str, Any] | list[Any]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """An extracted payload: whose profile it is, and whether it was newer than the stored
+    one (`fresh`; a stale payload ends its job, a fresh one goes on to sync)."""
+
+    linkedin_url: str
+    fresh: bool
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A person ready for `sync_people`: the profile, its derived core record and company ids."""
+
+    linkedin_url: str
+    profile: ProfileRecord
+    core: CoreRecord
+    company_ids: Mapping[str, int]
+
+
+def store_raw(conn: Connection, payloads: Sequence[RawPayload]) -> list[int]:
+    """Keep every payload as received; returns their raw ids (the same id again for a job
+    stored before)."""
+    return [
+        people.insert_person_payload(
+            conn,
+            job_id=p.job_id,
+            linkedin_url=p.linkedin_url,
+            workflow_slug=p.workflow_slug,
+            raw_payload=p.raw_payload,
+        )
+        for p in payloads
+    ]
+
+
+def extract_profiles(conn: Connection, raw_ids: Sequence[int]) -> list[Extracted | Exception]:
+    """Extract each raw payload into `extracted` (profile, experience, education), unless
+    the stored profile is newer."""
+    out: list[Extracted | Exception] = []
+    for raw_id in raw_ids:
+        try:
+            raw = people.load_person_payload(conn, raw_id=raw_id)
+            profile = extract.extract_profile(raw["raw_payload"], linkedin_url=raw["linkedin_url"])
+        except Exception as err:  # this item's payload, not the set's SQL
+            out.append(err)
+            continue
+        fresh = people.upsert_profile(
+            conn, profile=profile, raw_id=raw_id, workflow_slug=raw["workflow_slug"]
+        )
+        if fresh:
+            people.replace_children(
+                conn,
+                linkedin_url=profile.linkedin_url,
+                experiences=profile.experiences,
+                educations=profile.educations,
+            )
+        out.append(Extracted(profile.linkedin_url, fresh))
+    return out
+
+
+def prepare_sync(conn: Connection, linkedin_urls: Sequence[str]) -> list[Prepared | Exception]:
+    """Load and derive each person's core record and upsert the companies it names.
+
+    Companies are shared by many people: the caller commits this transaction at once,
+    before `sync_people` (so one person's sync never holds a company row another waits on).
+    """
+    out: list[Prepared | Exception] = []
+    for url in linkedin_urls:
+        try:
+            profile = persons.profile_for_sync(conn, linkedin_url=url)
+            core = derive.derive_core(profile)
+        except Exception as err:
+            out.append(err)
+            continue
+        company_ids = companies.upsert_identified(conn, records=core.companies)
+        out.append(Prepared(url, profile, core, company_ids))
+    return out
+
+
+def sync_people(conn: Connection, prepared: Sequence[Prepared]) -> list[dict[str, Any]]:
+    """Bring `core` in line with each prepared person; returns each job's summary."""
+    return [
+        {
+            "linkedin_url": p.linkedin_url,
+            "stale": False,
+            **sync.sync_person(conn, profile=p.profile, core=p.core, company_ids=p.company_ids),
+        }
+        for p in prepared
+    ]
