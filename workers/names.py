@@ -49,6 +49,8 @@ SYNC_WORKFLOW = _stage("sync_workflow", "workflow")
 
 #: Extract + sync again over stored payloads, in batches (`workers.reprocess`).
 REPROCESS = _stage("reprocess", "reprocess")
+#: One batch of a reprocess's person payloads as one unit of work (`workers.reprocess`).
+REPROCESS_BATCH = _stage("reprocess_batch", "reprocess_batch")
 
 #: Write-back to Clay (`workers.delivery`): a task of its job, not a job of its own.
 DELIVER_CALLBACK = ActorName("deliver_callback", "callbacks")

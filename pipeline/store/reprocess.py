@@ -10,11 +10,12 @@ running a batch again creates nothing new.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, func, select, update
+import orjson
+from sqlalchemy import ColumnElement, Connection, Table, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
@@ -91,9 +92,9 @@ def create_batch(
     source: str,
     kind: str,
     stage: str,
-) -> list[tuple[str, int]]:
+) -> list[tuple[str, int, str]]:
     """The next `limit` payloads after `after_id` (by id), each with its child job created
-    (`queued`, idempotent); returns (child job id, raw id) pairs in id order."""
+    (`queued`, idempotent); returns (child job id, raw id, workflow slug) in id order."""
     where = _conditions(table, selection)
     if where is None:
         return []
@@ -118,7 +119,10 @@ def create_batch(
         for raw_id, slug in rows
     ]
     conn.execute(insert(t.jobs).values(children).on_conflict_do_nothing(index_elements=["job_id"]))
-    return [(child["job_id"], raw_id) for child, (raw_id, _) in zip(children, rows, strict=True)]
+    return [
+        (child["job_id"], raw_id, slug)
+        for child, (raw_id, slug) in zip(children, rows, strict=True)
+    ]
 
 
 def child_counts(conn: Connection, *, parent_job_id: str) -> dict[str, int]:
@@ -147,3 +151,29 @@ def note_total(conn: Connection, *, job_id: str, total: int) -> None:
         .where(t.jobs.c.job_id == job_id)
         .values(result=func.jsonb_build_object("total", total))
     )
+
+
+#: Every child job a batch finished, in one statement: its status, the stage it ended at,
+#: its result or error. An upsert, so a job the batch's own caller has not created yet (an
+#: import's) gets its row here; a reprocess child keeps the parent and slug it was made with.
+FINISH_JOBS = text("""
+    INSERT INTO ops.jobs AS j (job_id, kind, status, stage, workflow_slug, result, error,
+                               parent_job_id, finished_at)
+    SELECT r.job_id, r.kind, r.status, r.stage, r.workflow_slug, r.result, r.error,
+           r.parent_job_id, now()
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+        job_id uuid, kind text, status text, stage text, workflow_slug text, result jsonb,
+        error text, parent_job_id uuid)
+    ON CONFLICT (job_id) DO UPDATE SET
+        status = EXCLUDED.status, stage = EXCLUDED.stage, error = EXCLUDED.error,
+        result = EXCLUDED.result, updated_at = now(), finished_at = now(),
+        workflow_slug = COALESCE(j.workflow_slug, EXCLUDED.workflow_slug),
+        parent_job_id = COALESCE(j.parent_job_id, EXCLUDED.parent_job_id)
+""")
+
+
+def finish_jobs(conn: Connection, *, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Record how each job of a batch ended (`job_id`, `kind`, `status`, `stage`, and
+    optionally `result`, `error`, `workflow_slug`, `parent_job_id`), in one statement."""
+    if rows:
+        conn.execute(FINISH_JOBS, {"rows": orjson.dumps(list(rows)).decode()})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
 import dramatiq
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from tests.conftest import load_fixture
 from tests.integration.conftest import table_counts, wait_job
@@ -121,3 +122,78 @@ def test_the_cli_counts_then_follows_the_job(
     done = runner.invoke(app, ["reprocess", "--all"])
     assert done.exit_code == 0, done.output
     assert '{"status":"succeeded","done":3,"failed":0,"total":3}' in done.output
+
+
+def test_a_poisoned_payload_is_dead_lettered_alone_and_replays_through_the_chain(
+    client: TestClient, stored: list[dict[str, Any]], engine: Engine
+) -> None:
+    # Given: the middle payload is one no extractor can read (its neighbours are fine).
+    with engine.begin() as conn:
+        ids = conn.execute(text("SELECT id FROM raw.person_payloads ORDER BY id")).scalars().all()
+        good = conn.execute(
+            text("SELECT raw_payload FROM raw.person_payloads WHERE id = :i"), {"i": ids[1]}
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE raw.person_payloads SET raw_payload = '[1, 2]' WHERE id = :i"),
+            {"i": ids[1]},
+        )
+
+    job = wait_job(client, _reprocess(client, {"all": True})["job_id"], timeout=60)
+
+    assert job["counts"] == {"done": 2, "failed": 1, "total": 3}
+    assert job["result"] == {"total": 3, "done": 2, "failed": 1}
+    letters = client.get("/dead-letters", params={"stage": "extract_profile"}).json()["items"]
+    assert len(letters) == 1
+    letter = client.get(f"/dead-letters/{letters[0]['id']}").json()
+    assert letter["message"]["kwargs"]["raw_id"] == ids[1]
+    child = letter["message"]["kwargs"]["job_id"]
+    assert wait_job(client, child)["status"] == "dead"
+
+    # Fixed payload: the operator's replay runs it through extract_profile → sync_core.
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE raw.person_payloads SET raw_payload = CAST(:b AS jsonb) WHERE id = :i"),
+            {"b": json.dumps(good), "i": ids[1]},
+        )
+    replayed = client.post(f"/dead-letters/{letters[0]['id']}/replay").json()
+    assert replayed["status"] == "replayed", replayed
+    final = wait_job(client, child, timeout=30)
+    assert final["status"] == "succeeded"
+    assert final["stage"] == "sync_core"
+    assert client.get(f"/jobs/{job['job_id']}").json()["counts"]["done"] == 3
+
+
+def test_an_sql_failure_of_the_set_reruns_it_one_by_one(
+    client: TestClient,
+    stored: list[dict[str, Any]],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline import personsteps
+
+    culprit = stored[2]["result"]["linkedin_url"]
+    sync_people = personsteps.sync_people
+
+    def poisoned(conn: Connection, prepared: Any) -> Any:
+        # Given: the set's statement fails whenever the culprit is in it (as a value
+        # PostgreSQL rejects would fail a multi-row statement).
+        if any(p.linkedin_url == culprit for p in prepared):
+            conn.execute(text("SELECT 1 / 0"))
+        return sync_people(conn, prepared)
+
+    monkeypatch.setattr(personsteps, "sync_people", poisoned)
+    accepted = _reprocess(client, {"all": True})
+    job = wait_job(client, accepted["job_id"], timeout=60)
+
+    assert job["counts"] == {"done": 2, "failed": 1, "total": 3}
+    letters = client.get("/dead-letters", params={"stage": "extract_profile"}).json()["items"]
+    assert len(letters) == 1
+    assert letters[0]["reason"] == "permanent_error"
+    assert "division by zero" in letters[0]["error"]
+    dead = wait_job(client, letters[0]["job_id"])
+    assert dead["status"] == "dead"
+    with engine.connect() as conn:
+        batches = conn.execute(
+            text("SELECT status, result FROM ops.jobs WHERE kind = 'reprocess_batch'")
+        ).all()
+    assert [(s, r["succeeded"], r["dead"]) for s, r in batches] == [("succeeded", 2, 1)]
