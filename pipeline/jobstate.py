@@ -1,7 +1,7 @@
 """A job's status as `GET /jobs/{id}` shows it: the stored record plus the attempt in flight.
 
 PostgreSQL holds what each attempt of each stage ended as (written in the stage's own
-commit, see `pipeline.store.ops.RECORD_ATTEMPT`); nothing is written when an attempt
+commit, see `pipeline.store.ops.RECORD_ATTEMPTS`); nothing is written when an attempt
 starts. While a worker runs an attempt, Redis holds a marker naming it (stage, seq, attempt,
 start time; `workers.middleware.Tracking`). This module lays the marker over the record:
 the attempt is running unless the stored stage already records an attempt that started at

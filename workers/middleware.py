@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,15 +81,11 @@ class StageRun:
 
         The actor sends the next stage after the commit.
         """
-        store.ops.record_attempt(conn, self.attempt, status="succeeded", job_status="running")
-        self.recorded = True
+        record_runs(conn, [(self, None)])
 
     def completed(self, conn: Connection, result: dict[str, Any]) -> None:
         """Record, in the stage's transaction, that the job succeeded with `result`."""
-        store.ops.record_attempt(
-            conn, self.attempt, status="succeeded", job_status="succeeded", result=result
-        )
-        self.recorded, self.final, self.result = True, True, result
+        record_runs(conn, [(self, result)])
 
     def complete(self, result: dict[str, Any]) -> None:
         """The job succeeded with `result`; `Tracking` records it once the actor returns.
@@ -97,6 +93,23 @@ class StageRun:
         For actors without a transaction of their own to record it in.
         """
         self.final, self.result = True, result
+
+
+def record_runs(conn: Connection, runs: Sequence[tuple[StageRun, dict[str, Any] | None]]) -> None:
+    """Record, in one statement of the stage's transaction, that each run succeeded.
+
+    A run with a result completed its job (`completed`); one with None handed it on
+    (`handed_on`). How a micro-batch (`workers.batching`) records all its items at once;
+    a run recorded again (a batch retried one by one) takes the last record's outcome.
+    """
+    outcomes = []
+    for run, result in runs:
+        final = result is not None
+        status = "succeeded" if final else "running"
+        outcomes.append(store.ops.Outcome(run.attempt, "succeeded", status, result=result))
+    store.ops.record_attempts(conn, outcomes)
+    for run, result in runs:
+        run.recorded, run.final, run.result = True, result is not None, result
 
 
 def current_run() -> StageRun:
@@ -228,7 +241,7 @@ class Tracking(Middleware):
     def _succeeded(self, run: StageRun) -> bool:
         """Record the success of an actor that left it to Tracking, in one statement.
 
-        A job handed on commits lazily (`lazy` in `ops.RECORD_ATTEMPT`); a completed job
+        A job handed on commits lazily (`lazy` in `ops.RECORD_ATTEMPTS`); a completed job
         durably, with its result.
         """
         return self._write(

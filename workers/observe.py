@@ -1,6 +1,7 @@
 """Worker-side observability: Prometheus metrics per stage, log set-up and a warm start.
 
-- `StageMetrics` counts every stage attempt by outcome and times it. The metrics live in
+- `StageMetrics` counts every stage attempt by outcome and times it; `BATCH_SIZE` and
+  `BATCH_FALLBACKS` describe the micro-batches (`workers.batching`). The metrics live in
   the process's default Prometheus registry; with `PROMETHEUS_MULTIPROC_DIR` set (one
   directory shared by the web and worker processes of a host) prometheus_client writes
   them to files there and the gateway's `/metrics` adds up every process's values.
@@ -40,6 +41,19 @@ DURATION = Histogram(
     "Time one stage attempt took (successful or not)",
     ["stage"],
     buckets=DURATION_BUCKETS,
+)
+
+#: Batch sizes: powers of two up to `workers.batching.MAX_BATCH`.
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 50)
+
+BATCH_SIZE = Histogram(
+    "hq_batch_size",
+    "Items per micro-batch of a stage (workers.batching), fallbacks included",
+    ["stage"],
+    buckets=BATCH_BUCKETS,
+)
+BATCH_FALLBACKS = Counter(
+    "hq_batch_fallbacks", "Batches whose set failed and ran one item at a time", ["stage"]
 )
 
 
