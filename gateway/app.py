@@ -15,6 +15,7 @@ from gateway import (
     errors,
     metrics,
     routes,
+    routes_import,
     routes_leads,
     routes_ops,
     routes_read,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes_signals,
         routes_workflows,
         routes_reprocess,
+        routes_import,
         metrics,
     ):
         app.include_router(module.router, responses=errors.GUARDED)

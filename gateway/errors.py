@@ -162,6 +162,13 @@ def _detail(err: dict[str, Any]) -> dict[str, Any]:
     return detail
 
 
+def validation_text(errors: Iterable[dict[str, Any]]) -> str:
+    """A validation failure as one line (`field: message`, several joined by `; `), as the
+    422 answer of a route states it; for answers that hold many bodies' verdicts."""
+    details = [_detail(e) for e in errors]
+    return "; ".join(f"{d['field']}: {d['message']}" for d in details) or "body: invalid request"
+
+
 async def _on_validation(_request: Request, exc: RequestValidationError) -> JsonResponse:
     errors = [_detail(e) for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}

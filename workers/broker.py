@@ -186,6 +186,7 @@ ACTOR_MODULES = (
     "workers.lookups",
     "workers.workflows",
     "workers.reprocess",
+    "workers.importer",
     "workers.delivery",
 )
 

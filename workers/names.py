@@ -51,6 +51,8 @@ SYNC_WORKFLOW = _stage("sync_workflow", "workflow")
 REPROCESS = _stage("reprocess", "reprocess")
 #: One batch of a reprocess's person payloads as one unit of work (`workers.reprocess`).
 REPROCESS_BATCH = _stage("reprocess_batch", "reprocess_batch")
+#: A batch of `hq-ingest import` lines (person profiles) stored and run as one unit of work.
+IMPORT_PEOPLE = _stage("import_people", "import_batch")
 
 #: Write-back to Clay (`workers.delivery`): a task of its job, not a job of its own.
 DELIVER_CALLBACK = ActorName("deliver_callback", "callbacks")

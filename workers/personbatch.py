@@ -26,17 +26,19 @@ import time
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline import personsteps
 from pipeline.store import ops
 from pipeline.store import reprocess as store
+from schemas.webhooks import TRUSTED, PersonProfileIngest
 from workers import names
 from workers.retry_policy import describe, is_outage
 
@@ -51,8 +53,9 @@ ALONE_ATTEMPTS = 3
 #: Pause between those tries, times the try number.
 ALONE_PAUSE_S = 0.05
 
-#: The stage a dead payload is replayed at, and the stages its job can end at.
-EXTRACT, SYNC = names.EXTRACT_PROFILE, names.SYNC_CORE
+#: The stage a dead payload is replayed at (an import line that could not be stored: at
+#: `store_raw`), and the stages its job can end at.
+STORE, EXTRACT, SYNC = names.STORE_RAW, names.EXTRACT_PROFILE, names.SYNC_CORE
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,75 @@ def _run_alone(engine: Engine, item: Item) -> Counter[str]:
     with engine.begin() as conn:
         store.finish_jobs(conn, rows=[_dead(conn, item, cause, reason=reason)])
     return Counter(dead=1)
+
+
+def store_batch(
+    engine: Engine, items: Sequence[Mapping[str, Any]]
+) -> tuple[list[Item], Counter[str]]:
+    """Keep every import line's payload raw, in one transaction; returns the stored ones
+    (with their raw ids) and the tally of those that died. `items` are ``{"job_id", "body"}``
+    with the person-profile route's `store_raw` body. A body that fails validation, or that
+    the set cannot store and it alone cannot either, is dead-lettered as its `store_raw`
+    message."""
+    tally: Counter[str] = Counter()
+    valid: list[tuple[Item, personsteps.RawPayload]] = []
+    invalid: list[tuple[Item, Mapping[str, Any], Exception]] = []
+    for line in items:
+        job = Item(str(line["job_id"]), 0, line["body"].get("workflow_slug"))
+        try:
+            request = PersonProfileIngest.model_validate(line["body"], context=TRUSTED)
+        except ValidationError as err:
+            invalid.append((job, line, err))
+            continue
+        payload = personsteps.RawPayload(
+            job.job_id, request.linkedin_url, request.workflow_slug, request.raw_payload
+        )
+        valid.append((Item(job.job_id, 0, request.workflow_slug), payload))
+    bodies = {str(line["job_id"]): line["body"] for line in items}
+    try:
+        stored = _store(engine, valid, invalid)
+    except SQLAlchemyError as err:
+        if is_outage(err):
+            raise
+        log.warning("storing a batch of %d failed (%s); one by one", len(items), describe(err))
+        stored = _store(engine, [], invalid)
+        for one in valid:
+            stored += _store_alone(engine, one, bodies)
+    tally.update(dead=len(items) - len(stored))
+    return stored, tally
+
+
+def _store(
+    engine: Engine,
+    valid: Sequence[tuple[Item, personsteps.RawPayload]],
+    invalid: Sequence[tuple[Item, Mapping[str, Any], Exception]],
+) -> list[Item]:
+    with engine.begin() as conn:
+        raw_ids = personsteps.store_raw(conn, [payload for _, payload in valid])
+        rows = [
+            _dead(conn, job, err, stage=STORE, kwargs={"job_id": job.job_id, "body": line["body"]})
+            for job, line, err in invalid
+        ]
+        store.finish_jobs(conn, rows=rows)
+    return [
+        Item(job.job_id, raw_id, job.workflow_slug)
+        for (job, _), raw_id in zip(valid, raw_ids, strict=True)
+    ]
+
+
+def _store_alone(
+    engine: Engine, one: tuple[Item, personsteps.RawPayload], bodies: Mapping[str, Any]
+) -> list[Item]:
+    try:
+        return _store(engine, [one], [])
+    except SQLAlchemyError as err:
+        if is_outage(err):
+            raise
+        job = one[0]
+        with engine.begin() as conn:
+            kwargs = {"job_id": job.job_id, "body": bodies[job.job_id]}
+            store.finish_jobs(conn, rows=[_dead(conn, job, err, stage=STORE, kwargs=kwargs)])
+        return []
 
 
 def _transient(err: SQLAlchemyError) -> bool:
@@ -208,25 +280,31 @@ def _row(
 
 
 def _dead(
-    conn: Connection, item: Item, err: BaseException, *, reason: str = "permanent_error"
+    conn: Connection,
+    item: Item,
+    err: BaseException,
+    *,
+    reason: str = "permanent_error",
+    stage: names.ActorName = EXTRACT,
+    kwargs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Dead-letter one payload as the `extract_profile` message that replays it; returns
-    its job's row. The message id is derived from the job's, so a batch run again keeps
-    one letter."""
+    """Dead-letter one payload as the message that replays it through the normal chain
+    (`extract_profile` with its job and raw id, unless told otherwise); returns its job's
+    row. The message id is derived from the job's, so a batch run again keeps one letter."""
     error = describe(err) or type(err).__name__
     message: dramatiq.Message[Any] = dramatiq.Message(
-        queue_name=EXTRACT.queue_name,
-        actor_name=EXTRACT.actor_name,
+        queue_name=stage.queue_name,
+        actor_name=stage.actor_name,
         args=(),
-        kwargs={"job_id": item.job_id, "raw_id": item.raw_id},
+        kwargs=kwargs or {"job_id": item.job_id, "raw_id": item.raw_id},
         options={},
-        message_id=str(uuid.uuid5(uuid.UUID(item.job_id), "batch-dead-letter")),
+        message_id=str(uuid.uuid5(uuid.UUID(item.job_id), f"batch-dead-letter:{stage.actor_name}")),
     )
     letter = {
         "job_id": item.job_id,
-        "stage": EXTRACT.actor_name,
-        "actor_name": EXTRACT.actor_name,
-        "queue_name": EXTRACT.queue_name,
+        "stage": stage.actor_name,
+        "actor_name": stage.actor_name,
+        "queue_name": stage.queue_name,
         "message_id": message.message_id,
         "message": message.asdict(),
         "workflow_slug": item.workflow_slug,
@@ -236,5 +314,5 @@ def _dead(
         "attempts": 1,
     }
     ops.insert_dead_letter(conn, letter=letter)
-    log.warning("job %s (raw %d) dead: %s", item.job_id, item.raw_id, error)
-    return _row(item, "dead", EXTRACT, error=error)
+    log.warning("job %s (%s) dead: %s", item.job_id, stage.actor_name, error)
+    return _row(item, "dead", stage, error=error)

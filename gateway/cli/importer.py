@@ -1,9 +1,13 @@
-"""Bulk import of historical payloads through a running service's ingest endpoint.
+"""Bulk import of historical payloads through a running service.
 
 Each line of a JSONL file (or row of a CSV file) is one request body, exactly what Clay would
-POST; it is sent to the same route, so validation and de-duplication are the webhook path's.
-Every request carries an `Idempotency-Key` derived from the file name, the line number and
-the line's content: a rerun, or a request retried after a lost answer, maps to the job
+POST. Person profiles (the default route) go many lines at a time to `POST
+/run/people/import` (`BatchSender`): each line is validated as the person-profile route
+validates it, and each request is stored and run as one batch, the reprocess's path
+(`workers.importer`), instead of three stage messages per line. Lines for any other route
+are POSTed one by one to that route, so validation and de-duplication are the webhook
+path's. Every line carries an idempotency key derived from the file name, the line number
+and the line's content: a rerun, or a request retried after a lost answer, maps to the job
 already accepted. A state file beside the input (`<file>.import-state.json`) remembers the
 last line up to which everything was answered, so an interrupted import resumes there.
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +29,12 @@ import orjson
 
 #: The route a line goes to unless told otherwise.
 PERSON_ROUTE = "/run/people/clay-native/person-profile/ingest"
+
+#: Where person-profile lines go many at a time (`BatchSender`), and how many at most.
+BATCH_ROUTE, MAX_LINES = "/run/people/import", 500
+
+#: Bytes of bodies per batch request, under the service's default 2 MiB body limit.
+BATCH_BYTES = 1_500_000
 
 #: CSV cells holding JSON (objects or lists) that are decoded before sending.
 JSON_COLUMNS = frozenset({"raw_payload"})
@@ -153,7 +164,14 @@ class Sender:
         self.route = route
 
     def send(self, body: dict[str, Any], key: str) -> Answer:
-        """('accepted' | 'duplicate' | 'rejected', error) for one body.
+        """('accepted' | 'duplicate' | 'rejected', error) for one body."""
+        answer = self.post(body, headers={"Idempotency-Key": key})
+        if answer.status_code == 202:
+            return ("duplicate" if answer.json().get("duplicate") else "accepted"), None
+        return "rejected", _error_text(answer)
+
+    def post(self, body: Any, *, headers: dict[str, str] | None = None) -> httpx.Response:
+        """The final answer to one request: a 202, or a rejection (400, 413, 415, 422).
 
         A 429 waits its `Retry-After` and does not count as a failure; network errors and
         5xx are tried `UNAVAILABLE_TRIES` times with growing pauses, then abort the import.
@@ -161,13 +179,12 @@ class Sender:
         failures, pause = 0, FIRST_PAUSE_S
         while True:
             try:
-                answer = self.client.post(self.route, json=body, headers={"Idempotency-Key": key})
+                answer = self.client.post(self.route, json=body, headers=headers)
             except httpx.TransportError as err:
                 problem = f"{type(err).__name__}: {err}"
             else:
-                verdict = _verdict(answer)
-                if verdict is not None:
-                    return verdict
+                if _final(answer):
+                    return answer
                 wait = answer.headers.get("retry-after", "")
                 if answer.status_code == 429:
                     time.sleep(float(wait) if wait.isdigit() else 1.0)
@@ -180,15 +197,14 @@ class Sender:
             pause *= 2
 
 
-def _verdict(answer: httpx.Response) -> Answer | None:
-    """The line's outcome from a final answer; None when the request should be retried."""
-    if answer.status_code == 202:
-        return ("duplicate" if answer.json().get("duplicate") else "accepted"), None
-    if answer.status_code in (400, 413, 415, 422):
-        return "rejected", _error_text(answer)
+def _final(answer: httpx.Response) -> bool:
+    """Whether an answer is final (else the request is retried); a refused key or a
+    missing route aborts the import."""
+    if answer.status_code in (202, 400, 413, 415, 422):
+        return True
     if answer.status_code in (401, 403, 404, 405):
         raise ImportAborted(f"HTTP {answer.status_code}: {_error_text(answer)}")
-    return None
+    return False
 
 
 def _error_text(answer: httpx.Response) -> str:
@@ -202,9 +218,56 @@ def _error_text(answer: httpx.Response) -> str:
     return str(error.get("message", f"HTTP {answer.status_code}"))
 
 
+class BatchSender:
+    """POSTs person-profile lines many at a time to `BATCH_ROUTE`: each request is stored
+    and run as one batch (the reprocess's path), each line keeps its own job and verdict.
+
+    A request is at most `MAX_LINES` lines and about `max_bytes` of bodies (under the
+    service's body limit); one answered 413 is split in halves and sent again.
+    """
+
+    def __init__(self, client: httpx.Client, *, max_bytes: int = BATCH_BYTES) -> None:
+        self.client = client
+        self.max_bytes = max_bytes
+        self.one = Sender(client, BATCH_ROUTE)
+
+    def group(self, lines: Iterator[Line]) -> Iterator[list[Line]]:
+        """The lines in requests' worth: up to `MAX_LINES` and about `max_bytes` each."""
+        group: list[Line] = []
+        size = 0
+        for line in lines:
+            if group and (len(group) >= MAX_LINES or size + len(line.raw) > self.max_bytes):
+                yield group
+                group, size = [], 0
+            group.append(line)
+            size += len(line.raw)
+        if group:
+            yield group
+
+    def send(self, path: Path, lines: list[Line]) -> list[Answer]:
+        """Every line's answer, in order (unreadable lines are rejected without a request)."""
+        readable = [line for line in lines if line.body is not None]
+        answers = dict(self._send(path, readable)) if readable else {}
+        return [answers.get(line.number, ("rejected", line.error)) for line in lines]
+
+    def _send(self, path: Path, lines: list[Line]) -> list[tuple[int, Answer]]:
+        items = [{"key": idempotency_key(path, line), "body": line.body} for line in lines]
+        answer = self.one.post({"items": items})
+        if answer.status_code == 413 and len(lines) > 1:
+            half = len(lines) // 2
+            return self._send(path, lines[:half]) + self._send(path, lines[half:])
+        if answer.status_code != 202:  # the request as a whole: every line gets its reason
+            return [(line.number, ("rejected", _error_text(answer))) for line in lines]
+        verdicts = answer.json()["items"]
+        return [
+            (line.number, (v["status"], v.get("error")))
+            for line, v in zip(lines, verdicts, strict=True)
+        ]
+
+
 def run(
     path: Path,
-    sender: Sender,
+    sender: Sender | BatchSender,
     *,
     state: State,
     concurrency: int,
@@ -212,61 +275,64 @@ def run(
 ) -> Tally:
     """Send every line after the resume point; returns the tally of every run so far.
 
-    Lines are sent `concurrency` at a time and answered in line order; the state file
-    advances to the last line before which every line was answered, so a resume never skips
-    an unanswered line.
+    Requests (one line each, or a batch of lines with a `BatchSender`) are sent
+    `concurrency` at a time and answered in line order; the state file advances to the
+    last line before which every line was answered, so a resume never skips an unanswered
+    line.
     """
-    pending: dict[int, Future[Answer]] = {}
-    order: list[int] = []
+    lines = (line for line in read_lines(path) if line.number > state.done)
+    groups = sender.group(lines) if isinstance(sender, BatchSender) else ([ln] for ln in lines)
+    pending: deque[tuple[list[Line], Future[list[Answer]]]] = deque()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         try:
-            for line in read_lines(path):
-                if line.number <= state.done:
-                    continue
-                order.append(line.number)
-                pending[line.number] = _submit(pool, sender, path, line)
+            for group in groups:
+                pending.append((group, _submit(pool, sender, path, group)))
                 if len(pending) >= concurrency * 4:
-                    _settle(order, pending, state, progress, wait_for=1)
-            _settle(order, pending, state, progress, wait_for=len(pending))
+                    _settle(pending, state, progress, wait_for=1)
+            _settle(pending, state, progress, wait_for=len(pending))
         finally:
-            for future in pending.values():
+            for _, future in pending:
                 future.cancel()
     return state.tally
 
 
-def _submit(pool: ThreadPoolExecutor, sender: Sender, path: Path, line: Line) -> Future[Answer]:
+def _submit(
+    pool: ThreadPoolExecutor, sender: Sender | BatchSender, path: Path, group: list[Line]
+) -> Future[list[Answer]]:
+    if isinstance(sender, BatchSender):
+        return pool.submit(sender.send, path, group)
+    [line] = group
     if line.body is None:
-        unreadable: Future[Answer] = Future()
-        unreadable.set_result(("rejected", line.error))
+        unreadable: Future[list[Answer]] = Future()
+        unreadable.set_result([("rejected", line.error)])
         return unreadable
-    return pool.submit(sender.send, line.body, idempotency_key(path, line))
+    return pool.submit(lambda: [sender.send(line.body or {}, idempotency_key(path, line))])
 
 
 def _settle(
-    order: list[int],
-    pending: dict[int, Future[Answer]],
+    pending: deque[tuple[list[Line], Future[list[Answer]]]],
     state: State,
     progress: Callable[[int], None],
     *,
     wait_for: int,
 ) -> None:
-    """Collect answers in line order (at least `wait_for` of them) and save the state."""
+    """Collect answers in line order (at least `wait_for` requests) and save the state."""
     settled, tally = 0, state.tally
-    while order and (settled < wait_for or pending[order[0]].done()):
-        number = order[0]
+    while pending and (settled < wait_for or pending[0][1].done()):
+        group, future = pending[0]
         try:
-            verdict, error = pending[number].result()
+            answers = future.result()
         except ImportAborted:
-            state.save(number - 1)
+            state.save(group[0].number - 1)
             raise
-        order.pop(0)
-        del pending[number]
-        if verdict == "rejected":
-            tally.rejected.append((number, error or "rejected"))
-        else:
-            setattr(tally, verdict, getattr(tally, verdict) + 1)
-        progress(1)
+        pending.popleft()
+        for line, (verdict, error) in zip(group, answers, strict=True):
+            if verdict == "rejected":
+                tally.rejected.append((line.number, error or "rejected"))
+            else:
+                setattr(tally, verdict, getattr(tally, verdict) + 1)
+            state.done = line.number
+        progress(len(group))
         settled += 1
-        state.done = number
     if settled:
         state.save(state.done)

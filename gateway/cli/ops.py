@@ -63,8 +63,10 @@ def import_file(
 ) -> None:
     """Bulk-load historical payloads through a running service, resumably.
 
-    Each line is POSTed like a webhook (same validation, same de-duplication) with an
-    Idempotency-Key made of the file name, line number and content. Progress and every
+    Person profiles go in batches (POST /run/people/import: each line validated like a
+    webhook, each batch stored and run as one unit of work, the reprocess's path); lines
+    for another --route are POSTed one by one like webhooks. Every line has an idempotency
+    key made of the file name, line number and content. Progress and every
     rejected line are kept in FILE.import-state.json; a rerun resumes after the last line
     answered. Exit status: 0 all accepted, 1 some lines rejected, 3 stopped (key refused,
     service unreachable: rerun to resume).
@@ -82,7 +84,11 @@ def import_file(
     total = importer.count_lines(file)
     with _client(url, key) as client, Progress(console=Console(stderr=True)) as bar:
         task = bar.add_task(file.name, total=total, completed=state.tally.answered)
-        sender = importer.Sender(client, route)
+        sender: importer.Sender | importer.BatchSender = (
+            importer.BatchSender(client)
+            if route == importer.PERSON_ROUTE
+            else importer.Sender(client, route)
+        )
         try:
             tally = importer.run(
                 file,

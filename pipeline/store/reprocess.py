@@ -177,3 +177,17 @@ def finish_jobs(conn: Connection, *, rows: Sequence[Mapping[str, Any]]) -> None:
     optionally `result`, `error`, `workflow_slug`, `parent_job_id`), in one statement."""
     if rows:
         conn.execute(FINISH_JOBS, {"rows": orjson.dumps(list(rows)).decode()})
+
+
+def existing_jobs(conn: Connection, *, job_ids: Sequence[str]) -> set[str]:
+    """Which of `job_ids` are already known: a job row, or a payload stored under it (an
+    import line sent again maps to the same job id)."""
+    if not job_ids:
+        return set()
+    jobs, raw = t.jobs, t.person_payloads
+    known = (
+        select(jobs.c.job_id)
+        .where(jobs.c.job_id.in_(job_ids))
+        .union(select(raw.c.job_id).where(raw.c.job_id.in_(job_ids)))
+    )
+    return {str(job_id) for job_id in conn.execute(known).scalars()}
