@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RowMapping
 
 from pipeline import derive, extract, sync
 from pipeline.store import companies, people, persons
@@ -59,42 +59,50 @@ class Prepared:
 
 def store_raw(conn: Connection, payloads: Sequence[RawPayload]) -> list[int]:
     """Keep every payload as received; returns their raw ids (the same id again for a job
-    stored before)."""
-    return [
-        people.insert_person_payload(
-            conn,
-            job_id=p.job_id,
-            linkedin_url=p.linkedin_url,
-            workflow_slug=p.workflow_slug,
-            raw_payload=p.raw_payload,
-        )
-        for p in payloads
-    ]
+    stored before). One statement whatever the count."""
+    return people.insert_person_payloads(
+        conn,
+        payloads=[
+            {
+                "job_id": p.job_id,
+                "linkedin_url": p.linkedin_url,
+                "workflow_slug": p.workflow_slug,
+                "raw_payload": p.raw_payload,
+            }
+            for p in payloads
+        ],
+    )
 
 
 def extract_profiles(conn: Connection, raw_ids: Sequence[int]) -> list[Extracted | Exception]:
-    """Extract each raw payload into `extracted` (profile, experience, education), unless
-    the stored profile is newer."""
+    """Extract each raw payload into `extracted` (profile, experience and education), unless
+    the stored profile is newer.
+
+    The rows are read in one statement and written in two per round (`people.write_profiles`:
+    one round unless a person repeats in the call); the extraction itself runs per item,
+    so a payload that cannot be extracted is that item's outcome alone.
+    """
+    rows = people.load_person_payloads(conn, raw_ids=raw_ids)
     out: list[Extracted | Exception] = []
-    for raw_id in raw_ids:
+    writes: dict[int, people.ProfileWrite] = {}
+    for index, raw_id in enumerate(raw_ids):
         try:
-            raw = people.load_person_payload(conn, raw_id=raw_id)
-            profile = extract.extract_profile(raw["raw_payload"], linkedin_url=raw["linkedin_url"])
+            writes[index] = _extracted(rows.get(raw_id), raw_id)
         except Exception as err:  # this item's payload, not the set's SQL
             out.append(err)
             continue
-        fresh = people.upsert_profile(
-            conn, profile=profile, raw_id=raw_id, workflow_slug=raw["workflow_slug"]
-        )
-        if fresh:
-            people.replace_children(
-                conn,
-                linkedin_url=profile.linkedin_url,
-                experiences=profile.experiences,
-                educations=profile.educations,
-            )
-        out.append(Extracted(profile.linkedin_url, fresh))
+        out.append(Extracted(writes[index].profile.linkedin_url, fresh=False))
+    fresh = people.write_profiles(conn, writes=list(writes.values()))
+    for index, is_fresh in zip(writes, fresh, strict=True):
+        out[index] = Extracted(writes[index].profile.linkedin_url, is_fresh)
     return out
+
+
+def _extracted(raw: RowMapping | None, raw_id: int) -> people.ProfileWrite:
+    if raw is None:
+        raise people.missing_payload(raw_id)
+    profile = extract.extract_profile(raw["raw_payload"], linkedin_url=raw["linkedin_url"])
+    return people.ProfileWrite(profile, raw_id, raw["workflow_slug"])
 
 
 def prepare_sync(conn: Connection, linkedin_urls: Sequence[str]) -> list[Prepared | Exception]:

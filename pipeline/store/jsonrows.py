@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, DefaultClause, Insert, Table, Text, bindparam, cast, column, select
+from sqlalchemy import Column, DefaultClause, Table, Text, bindparam, cast, column, select
 from sqlalchemy import func as sql_func
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.sql import functions
 from sqlalchemy.sql.selectable import TableValuedAlias
 
@@ -21,8 +21,13 @@ from pipeline import jsoncodec
 
 
 def written_columns(table: Table) -> list[Column[Any]]:
-    """The columns a writer supplies: all but the timestamps the database stamps (`now()`)."""
-    return [column for column in table.columns if not _stamped(column)]
+    """The columns a writer supplies: all but the timestamps the database stamps (`now()`)
+    and a serial id the database numbers."""
+    return [
+        column
+        for column in table.columns
+        if not _stamped(column) and column is not table.autoincrement_column
+    ]
 
 
 def _stamped(col: Column[Any]) -> bool:
@@ -39,13 +44,16 @@ def json_records(columns: Sequence[Column[Any]], param: str) -> TableValuedAlias
     )
 
 
-def insert_from_json(table: Table, param: str) -> Insert:
-    """INSERT INTO table (written columns) SELECT them FROM jsonb_to_recordset(:param)."""
+def insert_from_json(table: Table, param: str, *, order_by: Sequence[str] = ()) -> Insert:
+    """INSERT INTO table (written columns) SELECT them FROM jsonb_to_recordset(:param).
+
+    `order_by` names the key columns rows go in: an upsert that locks rows other
+    transactions also lock must take them in one order (no deadlock between two batches).
+    """
     columns = written_columns(table)
     rows = json_records(columns, param)
-    return insert(table).from_select(
-        [c.name for c in columns], select(*(rows.c[c.name] for c in columns))
-    )
+    chosen = select(*(rows.c[c.name] for c in columns)).order_by(*(rows.c[n] for n in order_by))
+    return insert(table).from_select([c.name for c in columns], chosen)
 
 
 def json_params(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, str]:

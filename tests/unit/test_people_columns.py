@@ -99,11 +99,17 @@ def test_the_rows_carry_exactly_the_written_columns() -> None:
 
 
 def test_the_profile_upsert_updates_every_profile_column() -> None:
-    sql = _sql(extracted._UPSERT_PROFILE)
+    sql = _sql(extracted._UPSERT_PROFILES)
     updated = sql.split("DO UPDATE SET ", 1)[1].split(" WHERE ", 1)[0]
     for c in t.person_profile.columns:
         if c.name != "linkedin_url":
             assert f"{c.name} = " in updated, c.name
+
+
+def test_the_profile_rows_carry_every_written_profile_column() -> None:
+    profile = extract_profile(load_fixture("payloads/clay_a.json")["raw_payload"])
+    row = extracted._profile_values(extracted.ProfileWrite(profile, 1, "clay-person-profile"))
+    assert set(row) == {c.name for c in written_columns(t.person_profile)}
 
 
 def test_the_company_upsert_writes_every_field_of_a_company_record() -> None:

@@ -2,12 +2,12 @@
 profiles and `core` people.
 
 Every statement a profile passes through is built once, at import, and executed with a
-dict of values (one, or a list for many rows). Building a statement per call, with its
-values inside, cost more client CPU than PostgreSQL spent running it; a prebuilt one is
-compiled once per process and only bound afterwards. Child rows are cleared and refilled
-with one statement each (data-modifying CTEs), whose column lists come from
-`pipeline.tables` (see `pipeline.store.jsonrows`), so a stage makes as few round trips as
-it can and a new column cannot drift. Callers use `people.<function>` as before.
+dict of values. The writers and readers take lists: a batch of payloads is a constant
+number of statements, one payload the size-1 case of the same code. Building a statement
+per call, with its values inside, cost more client CPU than PostgreSQL spent running it;
+a prebuilt one is compiled once per process and only bound afterwards. Rows travel as
+JSON arrays (see `pipeline.store.jsonrows`), whose column lists come from
+`pipeline.tables`, so a new column cannot drift. Callers use `people.<function>` as before.
 """
 
 from __future__ import annotations
@@ -20,19 +20,38 @@ from pipeline.store.people.core import (
     upsert_person_job_title,
     upsert_person_location,
 )
-from pipeline.store.people.extracted import load_profile, replace_children, upsert_profile
-from pipeline.store.people.raw import insert_person_payload, load_person_payload
+from pipeline.store.people.extracted import (
+    ProfileWrite,
+    load_profile,
+    load_profiles,
+    missing_profile,
+    rounds,
+    write_profiles,
+)
+from pipeline.store.people.raw import (
+    insert_person_payload,
+    insert_person_payloads,
+    load_person_payload,
+    load_person_payloads,
+    missing_payload,
+)
 
 __all__ = [
+    "ProfileWrite",
     "insert_person_payload",
+    "insert_person_payloads",
     "load_person_payload",
+    "load_person_payloads",
     "load_profile",
+    "load_profiles",
+    "missing_payload",
+    "missing_profile",
     "people_needing_resync",
-    "replace_children",
     "replace_core_children",
+    "rounds",
     "upsert_companies",
     "upsert_person",
     "upsert_person_job_title",
     "upsert_person_location",
-    "upsert_profile",
+    "write_profiles",
 ]
