@@ -197,10 +197,17 @@ def uvicorn_cmd(app: str, port: int) -> list[str]:
 
 
 @contextmanager
-def server(app: str, *, env: Mapping[str, str], name: str) -> Iterator[tuple[int, int]]:
-    """Serve `app` with uvicorn until the block ends; yields (port, pid) once /healthz answers."""
+def server(
+    app: str, *, env: Mapping[str, str], name: str, workers: int = 1
+) -> Iterator[tuple[int, int]]:
+    """Serve `app` with uvicorn until the block ends; yields (port, pid) once /healthz answers.
+
+    `workers` > 1 runs uvicorn's supervisor with that many worker processes, as the
+    Procfile's `web` line does (`pid` is the supervisor's).
+    """
     port = free_port()
-    with child(uvicorn_cmd(app, port), name=name, env=env) as proc:
+    cmd = uvicorn_cmd(app, port) + (["--workers", str(workers)] if workers > 1 else [])
+    with child(cmd, name=name, env=env) as proc:
         url = f"http://127.0.0.1:{port}/healthz"
         _wait(lambda: _get_ok(url, proc), what=f"{name} on port {port}")
         yield port, proc.pid

@@ -24,8 +24,8 @@ from typing import Any
 #: Builds the body of request number `seq` (each must be unique to dodge de-duplication).
 BodyFn = Callable[[int], bytes]
 
-#: Builds the path and body of request number `seq`.
-RequestFn = Callable[[int], tuple[str, bytes]]
+#: Builds the path and body of request number `seq` (a body of None: a GET).
+RequestFn = Callable[[int], tuple[str, bytes | None]]
 
 
 @dataclass
@@ -67,12 +67,15 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def request_bytes(path: str, headers: dict[str, str], body: bytes, *, port: int) -> bytes:
-    """A complete HTTP/1.1 POST."""
-    head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Content-Type: application/json"]
+def request_bytes(path: str, headers: dict[str, str], body: bytes | None, *, port: int) -> bytes:
+    """A complete HTTP/1.1 POST of `body`, or a GET when `body` is None."""
+    if body is None:
+        head = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    else:
+        head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
     head += [f"{k}: {v}" for k, v in headers.items()]
-    head.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + (body or b"")
 
 
 class Connection:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from bench import load, payloads, profiling
+from bench import load, lookup_load, payloads, profiling
 from bench.__main__ import parser
 from schemas.webhooks import PersonProfileIngest
 from tests.conftest import fixtures_dir
@@ -67,3 +67,26 @@ def test_cli_knows_every_benchmark() -> None:
     args = parser().parse_args(["chain", "--chain-profiles", "10"])
 
     assert args.names == ["chain"] and args.chain_profiles == 10
+
+
+def test_a_get_carries_no_body_and_a_post_its_length() -> None:
+    get = load.request_bytes("/healthz", {"X-API-Key": "k"}, None, port=8000)
+    post = load.request_bytes("/lookup", {}, b'{"a":1}', port=8000)
+
+    assert get == b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nX-API-Key: k\r\n\r\n"
+    assert b"Content-Length: 7\r\n" in post and post.endswith(b'\r\n\r\n{"a":1}')
+
+
+def test_lookups_beside_healthz_come_back_whole_from_the_loader_process() -> None:
+    lookups = load.LoadResult(seconds=1.0, latencies=[0.01] * 99 + [0.2])
+    lookups.statuses.update({200: 98, 202: 2})
+    health = load.LoadResult(seconds=1.0, latencies=[0.002] * 100)
+    health.statuses.update({200: 100})
+
+    pair = lookup_load.Pair.from_json(
+        orjson.loads(orjson.dumps(lookup_load.Pair(lookups, health).as_json()))
+    )
+
+    assert pair.unanswered() == 2  # a 202 is a wait that ran out, not an answer
+    assert pair.p99_over() == pytest.approx(200 - 2)
+    assert "2 of 100 not 200" in pair.line()
