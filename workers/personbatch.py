@@ -5,8 +5,9 @@ stored person payloads through the chain's three steps (`pipeline.personsteps`) 
 a time instead of three messages per payload: one transaction extracts them all, one
 prepares the fresh ones' companies (committed before the sync, as the chain does), one
 syncs them to `core`. Every job's outcome (`succeeded` with its result, stale, or `dead`)
-is written in the same transaction as the rows that decide it (`store.finish_jobs`, one
-statement), so a batch commits its rows and its statuses together.
+is written in the same transaction as the rows that decide it (`ops.record_attempts`,
+one statement per step: the job, the stage it ended at, its history event), so a batch
+commits its rows and its statuses together.
 
 Failures stay per payload:
 - a payload the steps cannot process comes back as its own error: it is dead-lettered
@@ -28,6 +29,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import dramatiq
@@ -37,9 +39,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline import personsteps
 from pipeline.store import ops
-from pipeline.store import reprocess as store
 from schemas.webhooks import TRUSTED, PersonProfileIngest
-from workers import names
+from workers import names, stages
 from workers.retry_policy import describe, is_outage
 
 log = logging.getLogger("hq.workers")
@@ -56,6 +57,12 @@ ALONE_PAUSE_S = 0.05
 #: The stage a dead payload is replayed at (an import line that could not be stored: at
 #: `store_raw`), and the stages its job can end at.
 STORE, EXTRACT, SYNC = names.STORE_RAW, names.EXTRACT_PROFILE, names.SYNC_CORE
+
+#: Each of those stages' place in the chain (`stage_seq`), as its record names it.
+SEQ = {
+    declared.actor_name: int(declared.options["stage_seq"])
+    for declared in (stages.store_raw, stages.extract_profile, stages.sync_core)
+}
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ def _run_alone(engine: Engine, item: Item) -> Counter[str]:
             time.sleep(ALONE_PAUSE_S * attempt)
     reason = "retries_exhausted" if _transient(cause) else "permanent_error"
     with engine.begin() as conn:
-        store.finish_jobs(conn, rows=[_dead(conn, item, cause, reason=reason)])
+        ops.record_attempts(conn, [_dead(conn, item, cause, reason=reason)])
     return Counter(dead=1)
 
 
@@ -157,7 +164,7 @@ def _store(
             _dead(conn, job, err, stage=STORE, kwargs={"job_id": job.job_id, "body": line["body"]})
             for job, line, err in invalid
         ]
-        store.finish_jobs(conn, rows=rows)
+        ops.record_attempts(conn, rows)
     return [
         Item(job.job_id, raw_id, job.workflow_slug)
         for (job, _), raw_id in zip(valid, raw_ids, strict=True)
@@ -175,7 +182,7 @@ def _store_alone(
         job = one[0]
         with engine.begin() as conn:
             kwargs = {"job_id": job.job_id, "body": bodies[job.job_id]}
-            store.finish_jobs(conn, rows=[_dead(conn, job, err, stage=STORE, kwargs=kwargs)])
+            ops.record_attempts(conn, [_dead(conn, job, err, stage=STORE, kwargs=kwargs)])
         return []
 
 
@@ -219,8 +226,8 @@ def _extract(conn: Connection, items: Sequence[Item], tally: Counter[str]) -> di
         else:
             result = {"linkedin_url": outcome.linkedin_url, "stale": True}
             rows.append(_row(item, "succeeded", EXTRACT, result=result))
-    store.finish_jobs(conn, rows=rows)
-    tally.update(row["status"] if row["status"] == "dead" else "stale" for row in rows)
+    ops.record_attempts(conn, rows)
+    tally.update("dead" if row.status == "dead" else "stale" for row in rows)
     return {url: fresh[url] for url in sorted(fresh)}
 
 
@@ -236,7 +243,7 @@ def _prepare(
             rows += [_dead(conn, item, outcome) for item in fresh[url]]
         else:
             ready.append(outcome)
-    store.finish_jobs(conn, rows=rows)
+    ops.record_attempts(conn, rows)
     tally.update(dead=len(rows))
     return ready
 
@@ -255,7 +262,7 @@ def _sync(
         for prepared, summary in zip(ready, summaries, strict=True)
         for item in fresh[prepared.linkedin_url]
     ]
-    store.finish_jobs(conn, rows=rows)
+    ops.record_attempts(conn, rows)
     tally.update(succeeded=len(rows))
 
 
@@ -266,17 +273,18 @@ def _row(
     *,
     result: dict[str, Any] | None = None,
     error: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "job_id": item.job_id,
-        "kind": stage.job_kind,
-        "status": status,
-        "stage": stage.actor_name,
-        "workflow_slug": item.workflow_slug,
-        "parent_job_id": item.parent_job_id,
-        "result": result,
-        "error": error,
-    }
+) -> ops.Outcome:
+    """A job's final record: the stage it ended at (as the chain's stage would record it)."""
+    attempt = ops.Attempt(
+        job_id=item.job_id,
+        kind=stage.job_kind or "person_profile",
+        stage=stage.actor_name,
+        seq=SEQ[stage.actor_name],
+        attempt=1,
+        started_at=datetime.now(UTC),
+        workflow_slug=item.workflow_slug,
+    )
+    return ops.Outcome(attempt, status, status, error=error, result=result)
 
 
 def _dead(
@@ -287,7 +295,7 @@ def _dead(
     reason: str = "permanent_error",
     stage: names.ActorName = EXTRACT,
     kwargs: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> ops.Outcome:
     """Dead-letter one payload as the message that replays it through the normal chain
     (`extract_profile` with its job and raw id, unless told otherwise); returns its job's
     row. The message id is derived from the job's, so a batch run again keeps one letter."""

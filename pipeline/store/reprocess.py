@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import ColumnElement, Connection, Table, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pipeline import tables as t
@@ -151,32 +150,6 @@ def note_total(conn: Connection, *, job_id: str, total: int) -> None:
         .where(t.jobs.c.job_id == job_id)
         .values(result=func.jsonb_build_object("total", total))
     )
-
-
-#: Every child job a batch finished, in one statement: its status, the stage it ended at,
-#: its result or error. An upsert, so a job the batch's own caller has not created yet (an
-#: import's) gets its row here; a reprocess child keeps the parent and slug it was made with.
-FINISH_JOBS = text("""
-    INSERT INTO ops.jobs AS j (job_id, kind, status, stage, workflow_slug, result, error,
-                               parent_job_id, finished_at)
-    SELECT r.job_id, r.kind, r.status, r.stage, r.workflow_slug, r.result, r.error,
-           r.parent_job_id, now()
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-        job_id uuid, kind text, status text, stage text, workflow_slug text, result jsonb,
-        error text, parent_job_id uuid)
-    ON CONFLICT (job_id) DO UPDATE SET
-        status = EXCLUDED.status, stage = EXCLUDED.stage, error = EXCLUDED.error,
-        result = EXCLUDED.result, updated_at = now(), finished_at = now(),
-        workflow_slug = COALESCE(j.workflow_slug, EXCLUDED.workflow_slug),
-        parent_job_id = COALESCE(j.parent_job_id, EXCLUDED.parent_job_id)
-""")
-
-
-def finish_jobs(conn: Connection, *, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Record how each job of a batch ended (`job_id`, `kind`, `status`, `stage`, and
-    optionally `result`, `error`, `workflow_slug`, `parent_job_id`), in one statement."""
-    if rows:
-        conn.execute(FINISH_JOBS, {"rows": orjson.dumps(list(rows)).decode()})
 
 
 def existing_jobs(conn: Connection, *, job_ids: Sequence[str]) -> set[str]:

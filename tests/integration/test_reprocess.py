@@ -94,6 +94,15 @@ def test_reprocess_reaches_old_data_in_batches_and_changes_nothing_twice(
             {"p": accepted["job_id"]},
         ).scalar_one()
     assert children == 3  # one job per payload, none created twice
+    with engine.connect() as conn:
+        child = conn.execute(
+            text("SELECT job_id FROM ops.jobs WHERE parent_job_id = :p LIMIT 1"),
+            {"p": accepted["job_id"]},
+        ).scalar_one()
+    shown = client.get(f"/jobs/{child}").json()
+    assert (shown["status"], shown["stage"]) == ("succeeded", "sync_core")
+    assert [s["stage"] for s in shown["stages"]] == ["sync_core"]  # one batch, one record
+    assert shown["result"]["linkedin_url"] in {s["result"]["linkedin_url"] for s in stored}
 
 
 def test_reprocess_of_one_person(client: TestClient, stored: list[dict[str, Any]]) -> None:
