@@ -42,9 +42,9 @@ JOB_KIND = store.JOB_KIND
 #: Payloads per batch: one transaction creates their jobs; one unit of work runs them.
 BATCH = 500
 
-#: Unfinished children above which the next batch waits (person batches in flight at
-#: most: this over `BATCH`).
-MAX_IN_FLIGHT = 1_500
+#: Unfinished children above which the next batch waits: four person batches in flight at
+#: most, two per worker process (`transport.WHOLE_BATCH_PREFETCH`).
+MAX_IN_FLIGHT = 2_000
 
 #: How long the reprocess waits before it looks again (children in flight).
 WAIT_MS = 200

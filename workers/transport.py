@@ -38,7 +38,7 @@ from dramatiq.results.backends import RedisBackend
 from redis.asyncio import Redis
 from redis.exceptions import MaxConnectionsError
 
-from workers import autopipe
+from workers import autopipe, names
 from workers.queues import PollIntervals
 
 #: dramatiq's enqueue/fetch/ack script, read from the installed package so both sides agree.
@@ -63,6 +63,13 @@ REDIS_PATIENCE_MS = 30_000
 #: The dispatch command that only runs maintenance (dispatch.lua maintains before it looks at
 #: the command, and ignores a command it does not know).
 MAINTAIN = "maintain"
+
+#: Queues whose every message is a whole batch (hundreds of payloads, seconds of work), and
+#: how many of them a worker process holds at once: two (one computes while the other waits
+#: on PostgreSQL), so the batches in flight spread over the processes and their cores
+#: instead of one process prefetching them all under one GIL.
+WHOLE_BATCH_QUEUES = frozenset({names.REPROCESS_BATCH.queue_name, names.IMPORT_PEOPLE.queue_name})
+WHOLE_BATCH_PREFETCH = 2
 
 #: Longest a `WakingConsumer` blocks in Redis before it fetches again (and notices shutdown).
 BLOCK_MS = 1000
@@ -356,6 +363,8 @@ class HqRedisBroker(RedisBroker):
         self._identity_since = 0.0
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
+        if queue_name in WHOLE_BATCH_QUEUES:
+            prefetch = WHOLE_BATCH_PREFETCH
         poll_ms = min(timeout, self.polls.for_queue(queue_name))
         if self.polls.blocks(queue_name):
             return WakingConsumer(self, queue_name, prefetch, busy_ms=poll_ms)

@@ -70,6 +70,19 @@ def test_broker_consumers_back_off_at_most_their_queue_poll() -> None:
     assert broker.consume("a", timeout=20).timeout == 20  # a shorter worker timeout wins
 
 
+def test_a_process_holds_at_most_two_whole_batches() -> None:
+    from workers import names, transport
+
+    broker = HqRedisBroker(
+        poll_ms=POLLS, client=fakeredis.FakeRedis(), namespace="pq", middleware=[]
+    )
+    batches = names.REPROCESS_BATCH.queue_name, names.IMPORT_PEOPLE.queue_name
+    assert {broker.consume(q, prefetch=16).prefetch for q in batches} == {
+        transport.WHOLE_BATCH_PREFETCH
+    }
+    assert broker.consume("sync_core", prefetch=16).prefetch == 16
+
+
 def test_both_lookup_actors_share_the_lookup_queue() -> None:
     assert lookups.lookup_job_title.queue_name == LOOKUP_QUEUE
     assert lookups.lookup_location.queue_name == LOOKUP_QUEUE
