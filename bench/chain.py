@@ -7,6 +7,8 @@ consumes every queue. After a warm-up, the same workers drain, in turn: N no-op 
 records like real jobs. Messages are pre-built, then sent in one pipeline; the clock runs
 from the send until no message is left in any of the chain's queues (acked). The third
 figure splits the gap between Dramatiq's cost, the status tracking and the stages' work.
+Last, single jobs sent one at a time to the idle workers time the latency a lone webhook
+sees (send to `succeeded`), beside a lone tracked no-op chain's.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--chain-noops", type=int, default=1500, help="no-op chains per run")
     group.add_argument(
         "--roundtrips", action="store_true", help="also count SQL round trips per profile"
+    )
+    group.add_argument(
+        "--chain-idle", type=int, default=20, help="single jobs timed one at a time (idle)"
     )
 
 
@@ -214,6 +219,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
         tracked = _timed(workers, "tracked no-op", noop_messages(q, 0, n, tracked=True))
         noop.append(_timed(workers, "no-op chain", noop_messages(q, 0, noops, tracked=False)))
         outcomes = job_outcomes(workers.database_url, "person_profile")
+        idle = idle_latency(workers, args.chain_idle)
         if args.profile_dir:
             _profile(workers, args, person.rate)
         if args.roundtrips:
@@ -221,9 +227,64 @@ def run(args: argparse.Namespace) -> list[Figure]:
     baseline = Run(statistics.mean(r.rate for r in noop), statistics.mean(r.cpu_ms for r in noop))
     ok = outcomes.get("succeeded", 0) >= n and set(outcomes) == {"succeeded"}
     figures = chain_figures(person, tracked, baseline, ok=ok, outcomes=outcomes)
+    figures.append(
+        Figure(
+            BENCH,
+            "idle profile latency p50",
+            idle["person"],
+            "ms",
+            idle["tracked no-op"],
+            idle["person"] / idle["tracked no-op"],
+            note="send -> job succeeded, one job at a time; baseline: a tracked no-op chain",
+        )
+    )
     for figure in figures:
         show(figure)
     return figures
+
+
+#: Pause between the single jobs of `idle_latency`, so each finds the workers idle.
+IDLE_PAUSE_S = 0.3
+
+
+def idle_latency(workers: Fleet, count: int) -> dict[str, float]:
+    """p50 ms from sending one job to its `succeeded` record, one job at a time on idle
+    workers: a person profile, and a tracked no-op chain as the baseline (consumers' idle
+    polls included, as a lone webhook meets them)."""
+    q = workers.queues
+    dsn = "postgresql://" + workers.database_url.split("://", 1)[1]
+    out: dict[str, float] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for label in ("person", "tracked no-op"):
+            took = []
+            for i in range(count):
+                if label == "person":
+                    encoded = person_messages(q, 3 * 10**6 + i, 1)
+                else:
+                    encoded = noop_messages(q, i, 1, tracked=True)
+                job_id = orjson.loads(encoded[0][2])["kwargs"]["job_id"]
+                time.sleep(IDLE_PAUSE_S)
+                sent = time.time()
+                q.send(encoded)
+                took.append(1000 * (_finished(conn, job_id) - sent))
+            out[label] = statistics.median(took)
+            print(f"    idle {label:13s} p50 {out[label]:6.1f} ms over {count}", flush=True)
+    return out
+
+
+def _finished(conn: psycopg.Connection[Any], job_id: str, *, timeout: float = 30.0) -> float:
+    """When `job_id` succeeded (epoch seconds, PostgreSQL's clock on this machine)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = conn.execute(
+            "SELECT extract(epoch FROM finished_at) FROM ops.jobs"
+            " WHERE job_id = %s AND status = 'succeeded'",
+            (job_id,),
+        ).fetchone()
+        if row is not None:
+            return float(row[0])
+        time.sleep(0.002)
+    raise TimeoutError(f"job {job_id} did not succeed in {timeout} s")
 
 
 def chain_figures(

@@ -213,3 +213,14 @@ def in_savepoints(
             done.append((job.run, result))
         record_runs(conn, done)
     return outcomes
+
+
+def per_item(
+    stage: str, work: Callable[[Connection, T], tuple[R, dict[str, Any] | None]]
+) -> Batcher[Job[T], R]:
+    """A stage's batcher that runs `work` item by item in savepoints (`in_savepoints`)."""
+
+    def run(jobs: Sequence[Job[T]]) -> list[R | Exception]:
+        return in_savepoints(jobs, work)
+
+    return Batcher(stage, run)
