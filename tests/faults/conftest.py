@@ -23,7 +23,13 @@ from sqlalchemy import Engine
 from pipeline import store
 from schemas.settings import Settings
 from tests.conftest import ADMIN_KEY, ROOT, _unavailable, exported_env
-from tests.faults.harness import FaultRun, PostgresServer, RedisServer, WorkerProcess
+from tests.faults.harness import (
+    BatchWatch,
+    FaultRun,
+    PostgresServer,
+    RedisServer,
+    WorkerProcess,
+)
 
 TEMPLATE = "hq_faults_template"
 
@@ -121,24 +127,29 @@ def gateway(fault_env: dict[str, str]) -> Iterator[TestClient]:
 def workers(
     fault_env: dict[str, str], fault_dir: Path
 ) -> Iterator[Callable[..., list[WorkerProcess]]]:
-    """Start `count` `dramatiq workers` subprocesses on the test's env, booting in parallel
-    (call `wait_ready()` on each before relying on them); all are stopped afterwards."""
+    """Start `count` `dramatiq workers` subprocesses on the test's env (plus `env`; `threads`
+    each; `setup`: the entry point, e.g. the batch hooks), booting in parallel (call
+    `wait_ready()` on each before relying on them); all are stopped afterwards."""
     started: list[WorkerProcess] = []
     logs = fault_dir / "logs"
     logs.mkdir(exist_ok=True)
 
-    def start(count: int = 1, **env: str) -> list[WorkerProcess]:
+    def start(
+        count: int = 1, *, threads: int = 4, setup: str = "workers:setup", **env: str
+    ) -> list[WorkerProcess]:
         batch = []
         for _ in range(count):
             name = f"{fault_env['HQ_QUEUE_NAMESPACE']}-w{len(started)}.log"
-            worker = WorkerProcess({**fault_env, **env}, logs / name)
+            worker = WorkerProcess({**fault_env, **env}, logs / name, threads=threads, setup=setup)
             started.append(worker)
             batch.append(worker.start())
         return batch
 
     yield start
+    for worker in started:  # all at once: each takes a second or two to shut down
+        worker.terminate()
     for worker in started:
-        worker.stop()
+        worker.wait_stopped()
 
 
 @pytest.fixture
@@ -177,3 +188,9 @@ def run(
     """The test's whole system, for a scenario to start, break and conclude."""
     namespace = fault_env["HQ_QUEUE_NAMESPACE"]
     return FaultRun(gateway, engine, broker_client, namespace, workers, report)
+
+
+@pytest.fixture
+def watch(tmp_path: Path) -> BatchWatch:
+    """Where hooked workers record their batches and say which one they hold open."""
+    return BatchWatch(tmp_path / "batches")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -131,14 +132,17 @@ class PostgresServer:
 class WorkerProcess:
     """`dramatiq workers` (one process, N threads) in its own process group."""
 
-    def __init__(self, env: Mapping[str, str], log: Path, *, threads: int = 4) -> None:
+    def __init__(
+        self, env: Mapping[str, str], log: Path, *, threads: int = 4, setup: str = "workers:setup"
+    ) -> None:
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
         self.log = log
         self.threads = threads
+        self.setup = setup
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        argv = [sys.executable, "-m", "dramatiq", "workers:setup", "--processes", "1"]
+        argv = [sys.executable, "-m", "dramatiq", self.setup, "--processes", "1"]
         argv += ["--threads", str(self.threads), "--worker-shutdown-timeout", "20000"]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -164,9 +168,18 @@ class WorkerProcess:
         self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        self.terminate()
+        self.wait_stopped()
+
+    def terminate(self) -> None:
+        """SIGTERM: dramatiq's graceful shutdown (`wait_stopped` waits for it)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait_stopped(self) -> None:
+        """Wait for the shutdown `terminate` began; SIGKILL after 30 s."""
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
@@ -381,10 +394,11 @@ class FaultRun:
     report: Callable[..., None]
     workers: list[WorkerProcess] = field(default_factory=list)
 
-    def start(self, bodies: Iterable[Body], *, workers: int = 2) -> dict[str, Body]:
-        """Start the workers, post `bodies` while they boot and wait until they consume;
-        job id → body of what the gateway accepted."""
-        self.workers = self.start_workers(workers)
+    def start(self, bodies: Iterable[Body], *, workers: int = 2, **options: Any) -> dict[str, Body]:
+        """Start the workers (`options`: `start_workers`' threads, setup and environment),
+        post `bodies` while they boot and wait until they consume; job id → body of what
+        the gateway accepted."""
+        self.workers = self.start_workers(workers, **options)
         accepted = self.accept(bodies)
         for worker in self.workers:
             worker.wait_ready()
@@ -398,6 +412,27 @@ class FaultRun:
             if response.status_code == 202:
                 accepted[response.json()["job_id"]] = body
         return accepted
+
+    def shown(self, jobs: Iterable[str]) -> collections.Counter[str]:
+        """Status → number of the jobs as `GET /jobs/{id}` shows them (the stored record
+        with any running marker in Redis laid over it): a job stuck `running` shows here."""
+        return collections.Counter(
+            self.gateway.get(f"/jobs/{job}").json()["status"] for job in jobs
+        )
+
+    def stage_successes(self, jobs: Iterable[str], stage: str) -> dict[str, int]:
+        """Job id → how many attempts of `stage` committed a success for it."""
+        ids = list(jobs)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT job_id::text, count(*) FROM ops.job_events"
+                    " WHERE job_id = ANY(CAST(:ids AS uuid[])) AND stage = :stage"
+                    " AND event = 'succeeded' GROUP BY job_id"
+                ),
+                {"ids": ids, "stage": stage},
+            ).all()
+        return {job: 0 for job in ids} | {str(job): int(n) for job, n in rows}
 
     def succeeded(self, jobs: Iterable[str]) -> int:
         return job_statuses(self.engine, jobs)["succeeded"]
@@ -431,3 +466,72 @@ class FaultRun:
         )
         assert actual_rows(self.engine) == expected
         assert duplicates == 0
+
+
+# --- micro-batches: watching them, catching one -------------------------------------------
+
+#: The worker entry point with the batch hooks (`tests/faults/batchhooks.py`).
+HOOKED_SETUP = "tests.faults.batchhooks:setup"
+
+#: What a batch's own log line says (`workers.batching`, logger `hq.batch` at DEBUG).
+BATCH_LINE = re.compile(r"batch (?P<stage>\w+) size=(?P<size>\d+) fallback=(?P<fallback>\w+)")
+
+
+@dataclass
+class BatchWatch:
+    """The files the hooked workers of one test write: every `sync_core` batch's people,
+    and the batch a worker holds open (`batchhooks`)."""
+
+    directory: Path
+
+    def options(
+        self,
+        *,
+        hold: bool = False,
+        hold_min: int = 2,
+        hold_after: int = 0,
+        gate_url: str | None = None,
+    ) -> dict[str, Any]:
+        """`start_workers` options for hooked workers: hold a batch open (the first of
+        `hold_min` or more people once `hold_after` were synced), gate one person."""
+        env = {
+            "HQF_BATCH_DIR": str(self.directory),
+            "HQF_HOLD": "1" if hold else "0",
+            "HQF_HOLD_MIN": str(hold_min),
+            "HQF_HOLD_AFTER": str(hold_after),
+        }
+        if gate_url is not None:
+            env["HQF_GATE_URL"] = gate_url
+        return {"setup": HOOKED_SETUP, **env}
+
+    def held(self) -> dict[str, Any] | None:
+        """The first batch a worker holds open (pid, backend_pid, urls, written), if any."""
+        files = sorted(self.directory.glob("held-*.json"))
+        return json.loads(files[0].read_text()) if files else None
+
+    def wait_held(self, *, timeout: float) -> dict[str, Any]:
+        held: dict[str, Any] = wait_for(self.held, timeout=timeout, what="a batch held open")
+        return held
+
+    def release(self) -> None:
+        """Let every held batch go on (and no later one wait)."""
+        (self.directory / "release").touch()
+
+    def sync_calls(self) -> list[dict[str, Any]]:
+        """Every `sync_people` call of every hooked worker: size, urls, error (None: ok)."""
+        return [
+            json.loads(line)
+            for path in sorted(self.directory.glob("sync-*.jsonl"))
+            for line in path.read_text().splitlines()
+            if line
+        ]
+
+
+def logged_batches(workers: Iterable[WorkerProcess], stage: str) -> list[tuple[int, bool]]:
+    """(size, fallback) of every batch of `stage` the workers logged."""
+    return [
+        (int(m["size"]), m["fallback"] == "True")
+        for worker in workers
+        for m in BATCH_LINE.finditer(worker.log.read_text(errors="replace"))
+        if m["stage"] == stage
+    ]
