@@ -110,27 +110,39 @@ def prepare_sync(conn: Connection, linkedin_urls: Sequence[str]) -> list[Prepare
 
     Companies are shared by many people: the caller commits this transaction at once,
     before `sync_people` (so one person's sync never holds a company row another waits on).
+    Profiles are read set-based (`persons.profiles_for_sync`), derived per person, and the
+    companies of all of them resolved in one pass (`companies.upsert_identified_many`).
     """
-    out: list[Prepared | Exception] = []
-    for url in linkedin_urls:
+    profiles = persons.profiles_for_sync(conn, linkedin_urls=linkedin_urls)
+    errors: dict[int, Exception] = {}
+    ready: dict[int, tuple[ProfileRecord, CoreRecord]] = {}
+    for index, url in enumerate(linkedin_urls):
         try:
-            profile = persons.profile_for_sync(conn, linkedin_url=url)
-            core = derive.derive_core(profile)
-        except Exception as err:
-            out.append(err)
-            continue
-        company_ids = companies.upsert_identified(conn, records=core.companies)
-        out.append(Prepared(url, profile, core, company_ids))
-    return out
+            profile = _ok(profiles[url])
+            ready[index] = (profile, derive.derive_core(profile))
+        except Exception as err:  # this person's data, not the set's SQL
+            errors[index] = err
+    ids = companies.upsert_identified_many(conn, records=[c.companies for _, c in ready.values()])
+    done = {
+        index: Prepared(linkedin_urls[index], profile, core, company_ids)
+        for (index, (profile, core)), company_ids in zip(ready.items(), ids, strict=True)
+    }
+    return [done[i] if i in done else errors[i] for i in range(len(linkedin_urls))]
+
+
+def _ok(found: ProfileRecord | Exception) -> ProfileRecord:
+    if isinstance(found, Exception):
+        raise found
+    return found
 
 
 def sync_people(conn: Connection, prepared: Sequence[Prepared]) -> list[dict[str, Any]]:
-    """Bring `core` in line with each prepared person; returns each job's summary."""
+    """Bring `core` in line with each prepared person; returns each job's summary.
+
+    A constant number of statements for any number of people (`sync.sync_people`)."""
+    items = [sync.ToSync(p.profile, p.core, p.company_ids) for p in prepared]
+    summaries = sync.sync_people(conn, items)
     return [
-        {
-            "linkedin_url": p.linkedin_url,
-            "stale": False,
-            **sync.sync_person(conn, profile=p.profile, core=p.core, company_ids=p.company_ids),
-        }
-        for p in prepared
+        {"linkedin_url": p.linkedin_url, "stale": False, **summary}
+        for p, summary in zip(prepared, summaries, strict=True)
     ]

@@ -371,7 +371,32 @@ def _move(conn: Connection, table: Table, column: str, *, survivor: int, loser: 
 # --- the companies a person's profile names ------------------------------------------------
 
 
+def upsert_identified_many(
+    conn: Connection, *, records: Sequence[Sequence[CompanyRecord]]
+) -> list[dict[str, int]]:
+    """`upsert_identified` for the companies of many profiles, in order, as one call each
+    would; a company merged into another by a later profile is answered by its survivor
+    (one call each would have written the earlier person's rows on the loser, and the
+    merge then moved them)."""
+    merged: dict[int, int] = {}
+    found = [_identify(conn, r, merged) for r in records]
+    return [{key: _survivor(merged, cid) for key, cid in ids.items()} for ids in found]
+
+
+def _survivor(merged: Mapping[int, int], company_id: int) -> int:
+    while company_id in merged:
+        company_id = merged[company_id]
+    return company_id
+
+
 def upsert_identified(conn: Connection, *, records: Sequence[CompanyRecord]) -> dict[str, int]:
+    """The companies of one profile (`upsert_identified_many`); returns {record key: id}."""
+    return upsert_identified_many(conn, records=[records])[0]
+
+
+def _identify(
+    conn: Connection, records: Sequence[CompanyRecord], merged: dict[int, int]
+) -> dict[str, int]:
     """Upsert the companies of one profile through identity; returns {record key: id}.
 
     Records naming one company are folded first (`pipeline.identity.group_companies`); each
@@ -393,7 +418,7 @@ def upsert_identified(conn: Connection, *, records: Sequence[CompanyRecord]) -> 
     resolved: list[CompanyRecord] = []
     for i, (record, _keys) in enumerate(groups):
         usable = _mergeable(hits.get(i, []), record.domain, record.linkedin_url)
-        resolved.append(_settle(conn, record, usable))
+        resolved.append(_settle(conn, record, usable, merged))
     ids = people.upsert_companies(conn, companies=resolved)
     result: dict[str, int] = {}
     for i, ((record, keys), settled) in enumerate(zip(groups, resolved, strict=True)):
@@ -405,13 +430,17 @@ def upsert_identified(conn: Connection, *, records: Sequence[CompanyRecord]) -> 
     return result
 
 
-def _settle(conn: Connection, record: CompanyRecord, hits: list[Any]) -> CompanyRecord:
-    """The record under the key of the company it is; merges any second one it links."""
+def _settle(
+    conn: Connection, record: CompanyRecord, hits: list[Any], merged: dict[int, int]
+) -> CompanyRecord:
+    """The record under the key of the company it is; merges any second one it links
+    (noted in `merged`, loser → survivor)."""
     if not hits:
         return record
     survivor = hits[0]
-    for other in {r.id for r in hits} - {survivor.id}:
-        merge(conn, survivor=survivor.id, loser=other)
+    for other in sorted({r.id for r in hits} - {survivor.id}):
+        if merge(conn, survivor=survivor.id, loser=other):
+            merged[other] = survivor.id
     key = survivor.company_key
     if len({r.id for r in hits}) > 1 or (survivor.domain is None and record.domain):
         row = conn.execute(

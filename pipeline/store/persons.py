@@ -11,18 +11,32 @@
 - **The normal sync** (`refresh`): the person's golden fields (`pipeline.person_merge`), the
   extracted profile's experience rows plus the observed jobs, through `derive` and
   `sync.sync_person` like a profile; then the best e-mail. The profile chain's `sync_core`
-  reads the same combined record (`profile_for_sync`), so neither undoes the other.
+  reads the same combined record (`profiles_for_sync`), so neither undoes the other.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, case, func, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from pydantic import ValidationError
+from sqlalchemy import (
+    Connection,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from pipeline import derive, person_merge, sync
 from pipeline import tables as t
@@ -416,26 +430,46 @@ def _stored_profile(conn: Connection, linkedin_url: str) -> ProfileRecord | None
         return None
 
 
-def has_observations(conn: Connection, *, linkedin_url: str) -> int | None:
-    """The person's id when workflows observed anything about them, else None."""
-    person_id = conn.execute(
-        select(t.people.c.id).where(t.people.c.linkedin_url == linkedin_url)
-    ).scalar()
-    if person_id is None:
-        return None
-    for table in (t.person_facts, t.person_jobs):
-        if conn.execute(select(table.c.person_id).where(table.c.person_id == person_id)).first():
-            return int(person_id)
-    return None
+def _observed_statement() -> Any:
+    people, urls = t.people, bindparam("urls", type_=ARRAY(Text))
+    observed = [
+        select(table.c.person_id).where(table.c.person_id == people.c.id).exists()
+        for table in (t.person_facts, t.person_jobs)
+    ]
+    return select(people.c.linkedin_url, people.c.id).where(
+        people.c.linkedin_url == any_(urls), or_(*observed)
+    )
 
 
-def profile_for_sync(conn: Connection, *, linkedin_url: str) -> ProfileRecord:
-    """What the profile chain's `sync_core` syncs: the extracted profile, plus what
-    workflows observed about the person when they did (else the profile unchanged)."""
-    person_id = has_observations(conn, linkedin_url=linkedin_url)
-    if person_id is None:
-        return people.load_profile(conn, linkedin_url=linkedin_url)
-    return combined_profile(conn, person_id=person_id)
+#: The people among some URLs whom workflows observed (facts or jobs), with their ids.
+_OBSERVED = _observed_statement()
+
+
+def profiles_for_sync(
+    conn: Connection, *, linkedin_urls: Sequence[str]
+) -> dict[str, ProfileRecord | Exception]:
+    """What the profile chain's `sync_core` syncs, by URL: the extracted profile, plus what
+    workflows observed about the person when they did (else the profile unchanged).
+
+    Four statements for any number of people who were not observed (the common case); an
+    observed person's combined record is read per person. A person with neither has a
+    `MissingRecordError` in their place.
+    """
+    wanted = sorted(set(linkedin_urls))
+    if not wanted:
+        return {}
+    observed = {url: int(pid) for url, pid in conn.execute(_OBSERVED, {"urls": wanted})}
+    plain = people.load_profiles(conn, linkedin_urls=[u for u in wanted if u not in observed])
+    found: dict[str, ProfileRecord | Exception] = {}
+    for url in wanted:
+        if url in observed:
+            try:
+                found[url] = combined_profile(conn, person_id=observed[url])
+            except (MissingRecordError, ValidationError) as err:  # this person's data
+                found[url] = err
+        else:
+            found[url] = plain.get(url) or people.missing_profile(url)
+    return found
 
 
 def refresh(conn: Connection, *, person_id: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ matched on a key get the key's new values, and the title backfill re-matches eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +16,8 @@ from sqlalchemy import (
     Engine,
     RowMapping,
     Table,
+    Text,
+    any_,
     bindparam,
     func,
     literal_column,
@@ -24,17 +26,20 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from pipeline import backfill
 from pipeline import tables as t
 from pipeline.reference import WorkflowInfo
 from schemas import canonical
 
-#: The lookup reads, built once: a lookup runs them at a hundred a second.
-_FIND_TITLE = select(t.job_title_lookup).where(t.job_title_lookup.c.title_key == bindparam("key"))
-_FIND_LOCATION = select(t.location_lookup).where(
-    t.location_lookup.c.location_key == bindparam("key")
+#: The lookup reads, built once: a lookup runs them at a hundred a second, a batch of
+#: syncs once for all its people.
+_FIND_TITLES = select(t.job_title_lookup).where(
+    t.job_title_lookup.c.title_key == any_(bindparam("keys", type_=ARRAY(Text)))
+)
+_FIND_LOCATIONS = select(t.location_lookup).where(
+    t.location_lookup.c.location_key == any_(bindparam("keys", type_=ARRAY(Text)))
 )
 
 
@@ -44,16 +49,31 @@ def single_reads(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def find_job_titles(conn: Connection, title_keys: Iterable[str | None]) -> dict[str, RowMapping]:
+    """The lookup rows of these normalised title keys, by key (a miss is absent)."""
+    return _find(conn, _FIND_TITLES, "title_key", title_keys)
+
+
+def find_locations(conn: Connection, location_keys: Iterable[str | None]) -> dict[str, RowMapping]:
+    """The lookup rows of these normalised location keys, by key (a miss is absent)."""
+    return _find(conn, _FIND_LOCATIONS, "location_key", location_keys)
+
+
+def _find(conn: Connection, stmt: Any, column: str, keys: Iterable[str | None]) -> dict[str, Any]:
+    wanted = sorted({k for k in keys if k})
+    if not wanted:
+        return {}
+    return {row[column]: row for row in conn.execute(stmt, {"keys": wanted}).mappings()}
+
+
 def find_job_title(conn: Connection, title_key: str) -> RowMapping | None:
-    """The lookup row for a normalised title key, if there is one."""
-    row = conn.execute(_FIND_TITLE, {"key": title_key}).first()
-    return row._mapping if row else None
+    """The lookup row for one title key (`find_job_titles`), if there is one."""
+    return find_job_titles(conn, [title_key]).get(title_key)
 
 
 def find_location(conn: Connection, location_key: str) -> RowMapping | None:
-    """The lookup row for a normalised location key, if there is one."""
-    row = conn.execute(_FIND_LOCATION, {"key": location_key}).first()
-    return row._mapping if row else None
+    """The lookup row for one location key (`find_locations`), if there is one."""
+    return find_locations(conn, [location_key]).get(location_key)
 
 
 def upsert_job_title(

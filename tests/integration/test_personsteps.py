@@ -63,8 +63,10 @@ def clay(slug: str, jobs: Sequence[dict[str, Any]], refreshed: str = T2) -> dict
 
 
 def pool() -> list[dict[str, Any]]:
-    """Payloads that interact: shared and renamed companies, merges, a domain learnt late,
-    repeats of a person (newer, stale, equal time), a bad shape, observed people."""
+    """Payloads that interact: shared and renamed companies, a domain learnt late, repeats
+    of a person (newer, stale, equal time), a bad shape, observed people. (A merge inside
+    a call is tested on its own: one call per item of `prepare_sync` and then of
+    `sync_people` would sync the merged-away company and fail.)"""
     acme = _job("Acme", "acme.com", "https://www.linkedin.com/company/acme")
     return [
         clay("alice", [acme, _job("Beta Labs")]),
@@ -73,7 +75,6 @@ def pool() -> list[dict[str, Any]]:
         {"linkedin_url": _url("carol"), "workflow_slug": SLUG, "raw_payload": {"odd": 1}},
         clay("erin", [_job("Xeno", "xeno.com")]),
         clay("frank", [_job("Xeno Social", url="https://www.linkedin.com/company/xeno-social")]),
-        # gina's job links erin's and frank's companies: merged (added with set-based sync)
         clay("hank", [_job("Hotel Co"), acme]),
         clay("ivan", [_job("Hotel", "hotel.com"), _job("Beta Labs", "betalabs.com")]),
         clay("bob", [_job("Gamma", "gamma.io"), _job("Delta", "delta.com")], refreshed=T3),
@@ -251,6 +252,22 @@ def test_calls_of_two_and_three_equal_one_call_per_item(engine: Engine) -> None:
     check_equivalent(engine, bodies, [2, 3])
 
 
+def chain_per_item(engine: Engine, bodies: Sequence[dict[str, Any]]) -> None:
+    """Each payload through all four steps before the next (the unbatched stages)."""
+    for body in bodies:
+        run_steps(engine, [body], [1])
+
+
+def test_a_merge_inside_a_call_leaves_the_rows_of_one_chain_per_payload(engine: Engine) -> None:
+    """gina's job links erin's and frank's companies: frank's, prepared in the same call,
+    is merged away before his sync, which writes the survivor instead (one chain per
+    payload writes it on the loser, and the merge moves it)."""
+    gina = clay("gina", [_job("Xeno", "xeno.com", "https://www.linkedin.com/company/xeno-social")])
+    once = {b["linkedin_url"]: b for b in reversed(pool())}  # each person once (the first)
+    bodies = with_jobs([*reversed(once.values()), gina])
+    check_equivalent(engine, bodies, [len(bodies)], baseline=chain_per_item)
+
+
 def test_the_pool_twice_in_one_call(engine: Engine) -> None:
     """Every person twice (the second round sees the first's rows and companies)."""
     bodies = with_jobs(pool() + pool())
@@ -354,4 +371,4 @@ def test_statements_per_call_do_not_grow_with_the_batch(engine: Engine) -> None:
 
 
 #: The steps whose statement count is constant in the call's size.
-CONSTANT_STEPS = ("store_raw", "extract_profiles")
+CONSTANT_STEPS = ("store_raw", "extract_profiles", "sync_people")

@@ -13,12 +13,10 @@ JSON arrays (see `pipeline.store.jsonrows`), whose column lists come from
 from __future__ import annotations
 
 from pipeline.store.people.core import (
+    PersonRows,
     people_needing_resync,
-    replace_core_children,
     upsert_companies,
-    upsert_person,
-    upsert_person_job_title,
-    upsert_person_location,
+    write_people,
 )
 from pipeline.store.people.extracted import (
     ProfileWrite,
@@ -37,6 +35,7 @@ from pipeline.store.people.raw import (
 )
 
 __all__ = [
+    "PersonRows",
     "ProfileWrite",
     "insert_person_payload",
     "insert_person_payloads",
@@ -47,11 +46,8 @@ __all__ = [
     "missing_payload",
     "missing_profile",
     "people_needing_resync",
-    "replace_core_children",
     "rounds",
     "upsert_companies",
-    "upsert_person",
-    "upsert_person_job_title",
-    "upsert_person_location",
+    "write_people",
     "write_profiles",
 ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Delete,
     Insert,
     Table,
     bindparam,
@@ -24,9 +24,55 @@ from pipeline.store.jsonrows import insert_from_json, json_params, json_records
 from schemas.records import CompanyRecord, CoreRecord, LocationMatch, ProfileRecord, TitleMatch
 
 
-def upsert_person(conn: Connection, *, profile: ProfileRecord) -> int:
-    """Upsert `core.people` from the extracted profile; returns the person id."""
-    values = {
+@dataclass(frozen=True)
+class PersonRows:
+    """Everything `sync_core` writes for one person: the profile's person fields, the derived
+    core record, the company ids it names, and the resolved location and title."""
+
+    profile: ProfileRecord
+    core: CoreRecord
+    company_ids: Mapping[str, int]
+    location: Mapping[str, Any]
+    job_title: Mapping[str, Any]
+
+
+def write_people(conn: Connection, *, people: Sequence[PersonRows]) -> dict[str, int]:
+    """Upsert `core.people` and rebuild every core row of each person; returns {URL: id}.
+
+    Two statements whatever the count: the people upsert (which also clears their child
+    rows) and one insert of every child row, location and title. A person must appear
+    once (the caller keeps the last of repeats: each write replaces all of a person's
+    rows). People go in URL order, so two batches sharing people lock them in one order;
+    a person's child rows are only written under that row lock.
+    """
+    if not people:
+        return {}
+    rows = sorted((_person_values(p.profile) for p in people), key=lambda r: r["linkedin_url"])
+    ids = {url: int(pid) for url, pid in conn.execute(_UPSERT_PEOPLE, json_params({"rows": rows}))}
+    children: dict[str, list[dict[str, Any]]] = {
+        "work": [],
+        "promotions": [],
+        "past": [],
+        "tenure": [],
+        "locations": [],
+        "titles": [],
+    }
+    for p in people:
+        pid, core, cids = ids[p.profile.linkedin_url], p.core, p.company_ids
+        children["work"] += work_history_rows(pid, core, cids)
+        children["promotions"] += promotion_rows(pid, core, cids)
+        children["past"] += past_employer_rows(pid, core, cids)
+        children["tenure"] += tenure_rows(pid, core, cids)
+        children["locations"].append({"person_id": pid, **p.location})
+        children["titles"].append({"person_id": pid, **p.job_title})
+    for name in ("locations", "titles"):
+        children[name].sort(key=lambda r: r["person_id"])  # row locks in one order
+    conn.execute(_INSERT_CORE_CHILDREN, json_params(children))
+    return ids
+
+
+def _person_values(profile: ProfileRecord) -> dict[str, Any]:
+    return {
         "linkedin_url": profile.linkedin_url,
         "slug": profile.slug,
         "full_name": profile.full_name,
@@ -35,19 +81,46 @@ def upsert_person(conn: Connection, *, profile: ProfileRecord) -> int:
         "headline": profile.headline,
         "source_refreshed_at": profile.refreshed_at,
     }
-    return int(conn.execute(_UPSERT_PERSON, values).scalar_one())
 
 
-def _upsert_person_statement() -> Any:
-    stmt = insert(t.people)
-    columns = ["slug", "full_name", "first_name", "last_name", "headline", "source_refreshed_at"]
-    return stmt.on_conflict_do_update(
-        index_elements=["linkedin_url"],
-        set_={**{k: stmt.excluded[k] for k in columns}, "updated_at": func.now()},
-    ).returning(t.people.c.id)
+#: The `core.people` columns a profile sets (the rest are the e-mail choice's and stamps).
+_PERSON_COLUMNS = [
+    "slug",
+    "full_name",
+    "first_name",
+    "last_name",
+    "headline",
+    "source_refreshed_at",
+]
 
 
-_UPSERT_PERSON = _upsert_person_statement()
+def _upsert_people_statement() -> Any:
+    """Upsert people from JSON rows in URL order, clearing their core child rows in the
+    same statement; returns (URL, id) of each."""
+    columns = [t.people.c.linkedin_url, *(t.people.c[n] for n in _PERSON_COLUMNS)]
+    rows = json_records(columns, "rows")
+    stmt = insert(t.people).from_select(
+        [c.name for c in columns],
+        select(*(rows.c[c.name] for c in columns)).order_by(rows.c.linkedin_url),
+    )
+    written = (
+        stmt.on_conflict_do_update(
+            index_elements=["linkedin_url"],
+            set_={**{k: stmt.excluded[k] for k in _PERSON_COLUMNS}, "updated_at": func.now()},
+        )
+        .returning(t.people.c.linkedin_url, t.people.c.id)
+        .cte("written")
+    )
+
+    def clear(table: Table) -> Any:
+        return delete(table).where(table.c.person_id.in_(select(written.c.id))).cte(table.name)
+
+    cleared = [clear(tb) for tb in (t.person_work_history, t.person_promotions)]
+    cleared += [clear(tb) for tb in (t.person_past_employer, t.person_tenure)]
+    return select(written.c.linkedin_url, written.c.id).add_cte(*cleared)
+
+
+_UPSERT_PEOPLE = _upsert_people_statement()
 
 
 def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) -> dict[str, int]:
@@ -144,46 +217,31 @@ _COMPANY_IDS = select(t.companies.c.company_key, t.companies.c.id).where(
 )
 
 
-def _clear_children_statement() -> Delete:
-    def clear(table: Table) -> Delete:
-        return delete(table).where(table.c.person_id == bindparam("person_id"))
-
-    return clear(t.person_tenure).add_cte(
-        clear(t.person_work_history).cte("work"),
-        clear(t.person_promotions).cte("promotions"),
-        clear(t.person_past_employer).cte("past"),
+def _one_per_person(table: Table, param: str, columns: Sequence[str]) -> Any:
+    """Upsert a person's one row of a looked-up value (location, title) from JSON rows."""
+    stmt = insert_from_json(table, param, order_by=["person_id"])
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id"],
+        set_={**{k: stmt.excluded[k] for k in columns}, "updated_at": func.now()},
     )
 
 
 def _insert_children_statement() -> Insert:
+    """Every core row of the people just upserted (their old child rows are cleared by that
+    statement), in one round trip from JSON arrays of rows, every written column of each
+    (see `pipeline.store.jsonrows`)."""
+    location_columns = ["location_name", "location_key", "matched", *LocationMatch.model_fields]
+    title_columns = ["latest_title", "title_key", "matched", *TitleMatch.model_fields]
     return insert_from_json(t.person_tenure, "tenure").add_cte(
         insert_from_json(t.person_work_history, "work").cte("work"),
         insert_from_json(t.person_promotions, "promotions").cte("promotions"),
         insert_from_json(t.person_past_employer, "past").cte("past"),
+        _one_per_person(t.person_locations, "locations", location_columns).cte("locations"),
+        _one_per_person(t.person_job_titles, "titles", title_columns).cte("titles"),
     )
 
 
-#: Every core child row of one person, cleared in one round trip.
-_CLEAR_CORE_CHILDREN = _clear_children_statement()
-
-#: Every core child table of one person, filled in one round trip from JSON arrays of rows,
-#: every written column of each (see `pipeline.store.jsonrows`).
 _INSERT_CORE_CHILDREN = _insert_children_statement()
-
-
-def replace_core_children(
-    conn: Connection, *, person_id: int, core: CoreRecord, company_ids: Mapping[str, int]
-) -> None:
-    """Rebuild work history, tenure, promotions and past employers for one person."""
-    conn.execute(_CLEAR_CORE_CHILDREN, {"person_id": person_id})
-    rows = {
-        "work": work_history_rows(person_id, core, company_ids),
-        "promotions": promotion_rows(person_id, core, company_ids),
-        "past": past_employer_rows(person_id, core, company_ids),
-        "tenure": tenure_rows(person_id, core, company_ids),
-    }
-    if any(rows.values()):
-        conn.execute(_INSERT_CORE_CHILDREN, json_params(rows))
 
 
 def tenure_rows(person_id: int, core: CoreRecord, ids: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -253,66 +311,6 @@ def past_employer_rows(
                 "company_domain": p.company_domain,
             }
     return list(rows.values())
-
-
-def upsert_person_location(
-    conn: Connection,
-    *,
-    person_id: int,
-    location_name: str | None,
-    location_key: str | None,
-    match: LocationMatch,
-    matched: bool,
-) -> None:
-    """Set the person's location; `matched` says it came from `reference.location_lookup`."""
-    values = {"location_name": location_name, "location_key": location_key}
-    _set_matched(conn, _UPSERT_LOCATION, person_id, values, match, matched=matched)
-
-
-def upsert_person_job_title(
-    conn: Connection,
-    *,
-    person_id: int,
-    latest_title: str | None,
-    title_key: str | None,
-    match: TitleMatch,
-    matched: bool,
-) -> None:
-    """Set the person's current title; `matched` says it came from `reference.job_title_lookup`."""
-    values = {"latest_title": latest_title, "title_key": title_key}
-    _set_matched(conn, _UPSERT_JOB_TITLE, person_id, values, match, matched=matched)
-
-
-def _set_matched(
-    conn: Connection,
-    statement: Any,
-    person_id: int,
-    values: Mapping[str, str | None],
-    match: LocationMatch | TitleMatch,
-    *,
-    matched: bool,
-) -> None:
-    """Upsert a person's one row of a looked-up value: the value, whether the lookup
-    matched it, and the match's fields."""
-    params = {"person_id": person_id, **values, "matched": matched, **match.model_dump()}
-    conn.execute(statement, params)
-
-
-def _one_per_person_statement(table: Table, columns: Sequence[str]) -> Any:
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=["person_id"],
-        set_={**{k: stmt.excluded[k] for k in columns}, "updated_at": func.now()},
-    )
-
-
-_UPSERT_LOCATION = _one_per_person_statement(
-    t.person_locations,
-    ["location_name", "location_key", "matched", *LocationMatch.model_fields],
-)
-_UPSERT_JOB_TITLE = _one_per_person_statement(
-    t.person_job_titles, ["latest_title", "title_key", "matched", *TitleMatch.model_fields]
-)
 
 
 def people_needing_resync(
