@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert
 from pipeline import identity, normalize
 from pipeline import tables as t
 from pipeline.store import applying, people
+from pipeline.store.jsonrows import insert_from_json, json_params
 from pipeline.workflows import registry
 from pipeline.workflows.facts import COMPANY_FIELDS, CompanyFacts, Facts
 from schemas.records import CompanyRecord
@@ -264,10 +266,23 @@ def _adopt_identifiers(conn: Connection, company_id: int, company: CompanyFacts)
 
 
 def _add_aliases(conn: Connection, company_id: int, pairs: Iterable[tuple[str, str]]) -> None:
-    # Sorted: concurrent transactions insert shared aliases in one order (no deadlock).
-    values = [{"kind": k, "value": v, "company_id": company_id} for k, v in sorted(set(pairs))]
+    _add_alias_rows(conn, [(kind, value, company_id) for kind, value in pairs])
+
+
+def _add_alias_rows(conn: Connection, rows: Iterable[tuple[str, str, int]]) -> None:
+    """Insert (kind, value, company id) aliases; one already there keeps its company.
+    Sorted: concurrent transactions insert shared aliases in one order (no deadlock)."""
+    first: dict[tuple[str, str], int] = {}
+    for kind, value, company_id in rows:
+        first.setdefault((kind, value), company_id)
+    values = [{"kind": k, "value": v, "company_id": cid} for (k, v), cid in sorted(first.items())]
     if values:
-        conn.execute(insert(t.company_aliases).values(values).on_conflict_do_nothing())
+        conn.execute(_INSERT_ALIASES, json_params({"rows": values}))
+
+
+_INSERT_ALIASES = insert_from_json(
+    t.company_aliases, "rows", order_by=["kind", "value"]
+).on_conflict_do_nothing()
 
 
 _MOVE_FACTS = """
@@ -375,12 +390,196 @@ def upsert_identified_many(
     conn: Connection, *, records: Sequence[Sequence[CompanyRecord]]
 ) -> list[dict[str, int]]:
     """`upsert_identified` for the companies of many profiles, in order, as one call each
-    would; a company merged into another by a later profile is answered by its survivor
-    (one call each would have written the earlier person's rows on the loser, and the
-    merge then moved them)."""
+    would; returns each profile's {record key: id}.
+
+    The common path is set-based: one look-up of every identifier the profiles name, the
+    resolution replayed in Python profile by profile (what an earlier profile creates or
+    names is what a later one finds, through `_Seen`), then one upsert of every company
+    and one insert of every new alias, each in key order. A profile whose companies need
+    a merge or a domain learnt late ends the round before it and then runs alone on fresh
+    rows (`_identify`, the rare path); the rest start a new round. A company merged into
+    another by a later profile is answered by its survivor (one call each would have
+    written the earlier person's rows on the loser, and the merge then moved them).
+    """
+    found: list[dict[str, int]] = []
     merged: dict[int, int] = {}
-    found = [_identify(conn, r, merged) for r in records]
+    while len(found) < len(records):
+        found += _identify_round(conn, records[len(found) :], merged)
     return [{key: _survivor(merged, cid) for key, cid in ids.items()} for ids in found]
+
+
+def _identify_round(
+    conn: Connection, records: Sequence[Sequence[CompanyRecord]], merged: dict[int, int]
+) -> list[dict[str, int]]:
+    """Resolve profiles from the first up to the first that needs the rare path and write
+    them; returns their ids (at least the first profile's)."""
+    groups = [identity.group_companies(r) if r else [] for r in records]
+    pairs = sorted({p for profile in groups for r, _ in profile for p in identity.record_keys(r)})
+    seen = _Seen(_look_all(conn, pairs))
+    planned: list[list[_Step]] = []
+    for profile in groups:
+        steps = [seen.settle(record, keys) for record, keys in profile]
+        if any(step is None for step in steps):
+            break
+        planned.append([step for step in steps if step is not None])
+        for step in planned[-1]:
+            seen.apply(step)
+    if not planned:  # the first profile merges or teaches a domain: alone, on fresh rows
+        return [_identify(conn, records[0], merged)]
+    ids = people.upsert_companies(conn, companies=seen.upserts(), folded=seen.folded())
+    _add_alias_rows(conn, [(kind, value, ids[key]) for (kind, value), key in seen.new_aliases()])
+    return [{k: ids[s.company.company_key] for s in steps for k in s.keys} for steps in planned]
+
+
+def _look_all(conn: Connection, pairs: Sequence[tuple[str, str]]) -> list[Any]:
+    """Every company each (kind, value) names, one statement for all (`_LOOK`)."""
+    if not pairs:
+        return []
+    values = [{"i": n, "ord": 0, "kind": k, "value": v} for n, (k, v) in enumerate(pairs)]
+    return list(conn.execute(_LOOK, {"pairs": orjson.dumps(values).decode()}))
+
+
+@dataclass
+class _Known:
+    """A company as a round sees it: a row found (`order` (0, id)) or one the round
+    inserts (`order` (1, n): after every row found, in the order they were created)."""
+
+    company_key: str
+    domain: str | None
+    linkedin_url: str | None
+    order: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """One company an identifier finds, shaped as a `_LOOK` row for `_mergeable`."""
+
+    kind: str
+    company: _Known
+    via_alias: bool
+
+    @property
+    def domain(self) -> str | None:
+        return self.company.domain
+
+    @property
+    def linkedin_url(self) -> str | None:
+        return self.company.linkedin_url
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A company record of a profile, resolved: the record, the same under the key of the
+    company it is, the keys it stands for, and that company."""
+
+    record: CompanyRecord
+    settled: CompanyRecord
+    keys: tuple[str, ...]
+    company: _Known
+
+
+class _Seen:
+    """The companies and aliases a round's look-up found, plus what the profiles resolved
+    so far have created, filled in and aliased: what one call per profile would find."""
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        self.companies: dict[str, _Known] = {}
+        self.rows: dict[tuple[str, str], list[_Known]] = {}
+        self.aliases: dict[tuple[str, str], _Known] = {}
+        self.added: dict[tuple[str, str], str] = {}
+        self.records: dict[str, list[CompanyRecord]] = {}
+        for row in rows:
+            if row.company_key not in self.companies:
+                known = _Known(row.company_key, row.domain, row.linkedin_url, (0, row.id))
+                self.companies[row.company_key] = known
+                self._index(known)
+            if row.via_alias:
+                self.aliases[(row.kind, row.value)] = self.companies[row.company_key]
+
+    def _index(self, company: _Known) -> None:
+        """What a company row answers to in `_LOOK` (besides its aliases)."""
+        for kind, value in (
+            ("domain", company.domain),
+            ("linkedin", company.linkedin_url),
+            ("key", company.company_key),
+        ):
+            if value and company not in self.rows.get((kind, value), []):
+                self.rows.setdefault((kind, value), []).append(company)
+
+    def hits(self, record: CompanyRecord) -> list[_Hit]:
+        """`_LOOK`'s rows for one record: by identifier rank, then company id."""
+        found = []
+        for kind, value in identity.record_keys(record):
+            pair = [_Hit(kind, c, False) for c in self.rows.get((kind, value), [])]
+            if (owner := self.aliases.get((kind, value))) is not None:
+                pair.append(_Hit(kind, owner, True))
+            found += sorted(pair, key=lambda hit: hit.company.order)
+        return found
+
+    def settle(self, record: CompanyRecord, keys: tuple[str, ...]) -> _Step | None:
+        """The company a record is (`_settle`'s common path); None when it needs a merge or
+        gives a known company its domain (the rare path)."""
+        usable = _mergeable(self.hits(record), record.domain, record.linkedin_url)
+        if not usable:
+            company = self.companies.get(record.company_key) or self._create(record)
+            return _Step(record, record, keys, company)
+        first = usable[0].company
+        if any(hit.company is not first for hit in usable) or (
+            first.domain is None and record.domain
+        ):
+            return None
+        settled = record.model_copy(update={"company_key": first.company_key})
+        return _Step(record, settled, keys, first)
+
+    def _create(self, record: CompanyRecord) -> _Known:
+        created = _Known(
+            record.company_key, record.domain, record.linkedin_url, (1, len(self.companies))
+        )
+        self.companies[record.company_key] = created
+        return created
+
+    def apply(self, step: _Step) -> None:
+        """What writing the step leaves behind: the company row, a LinkedIn URL it lacked,
+        and every identifier not yet an alias as one of the company's."""
+        company = step.company
+        self.records.setdefault(company.company_key, []).append(step.settled)
+        if company.linkedin_url is None and step.record.linkedin_url:
+            company.linkedin_url = step.record.linkedin_url
+        self._index(company)
+        for pair in [*identity.record_keys(step.record), *(("key", k) for k in step.keys)]:
+            if pair not in self.aliases:
+                self.aliases[pair] = company
+                self.added[pair] = company.company_key
+
+    def upserts(self) -> list[CompanyRecord]:
+        """One record a company: the first one's name and domain, every later name as an
+        alias and the first LinkedIn URL (what the upserts one after another leave)."""
+        out = []
+        for first, *rest in self.records.values():
+            later = [n for r in rest for n in (r.name, *r.aliases)]
+            names = [n for n in dict.fromkeys([*first.aliases, *later]) if n != first.name]
+            linkedin = next((r.linkedin_url for r in (first, *rest) if r.linkedin_url), None)
+            out.append(first.model_copy(update={"aliases": tuple(names), "linkedin_url": linkedin}))
+        return out
+
+    def folded(self) -> set[str]:
+        """New companies a later record changed after the first inserted it (an upsert one
+        after another would then have sorted their aliases)."""
+        out = set()
+        for key, (first, *rest) in self.records.items():
+            if self.companies[key].order[0] == 0:
+                continue
+            names = {first.name, *first.aliases}
+            if any(
+                not {r.name, *r.aliases} <= names or (first.linkedin_url is None and r.linkedin_url)
+                for r in rest
+            ):
+                out.add(key)
+        return out
+
+    def new_aliases(self) -> list[tuple[tuple[str, str], str]]:
+        """Identifiers that become aliases, each of the first company that named it."""
+        return list(self.added.items())
 
 
 def _survivor(merged: Mapping[int, int], company_id: int) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import Column, DefaultClause, Table, Text, bindparam, cast, colu
 from sqlalchemy import func as sql_func
 from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.sql import functions
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from pipeline import jsoncodec
@@ -35,7 +36,7 @@ def _stamped(col: Column[Any]) -> bool:
     return isinstance(default, DefaultClause) and isinstance(default.arg, functions.now)
 
 
-def json_records(columns: Sequence[Column[Any]], param: str) -> TableValuedAlias:
+def json_records(columns: Sequence[ColumnClause[Any]], param: str) -> TableValuedAlias:
     """jsonb_to_recordset(:param) AS r(column type, ...), typed as these columns are."""
     return (
         sql_func.jsonb_to_recordset(cast(bindparam(param, type_=Text), JSONB))

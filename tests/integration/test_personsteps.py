@@ -80,6 +80,12 @@ def pool() -> list[dict[str, Any]]:
         clay("bob", [_job("Gamma", "gamma.io"), _job("Delta", "delta.com")], refreshed=T3),
         clay(OBSERVED, [_job("Gamma", "gamma.io"), _job("Acme", "acme.com")]),
         clay("alice", [acme, _job("Epsilon", "epsilon.com")]),  # same time as the first
+        clay("kate", [_job("Zeta", "zeta.com")]),
+        clay("liam", [_job("Zeta", "zeta.com", "https://www.linkedin.com/company/zeta")]),
+        clay("mia", [_job("Zeta Social", url="https://www.linkedin.com/company/zeta")]),
+        clay("oscar", [_job("zulu", "zulu.io"), _job("ÄCME GmbH", "acme.com")]),
+        clay("pia", [_job("Zulu", "zulu.io"), _job("alpha Zulu", "zulu.io")]),
+        clay("quinn", [_job("Ärger Zulu", "zulu.io")]),
         load_fixture("payloads/pdl_a.json"),
         load_fixture("payloads/proxycurl_b.json"),
         load_fixture("payloads/clay_b.json"),
@@ -371,4 +377,4 @@ def test_statements_per_call_do_not_grow_with_the_batch(engine: Engine) -> None:
 
 
 #: The steps whose statement count is constant in the call's size.
-CONSTANT_STEPS = ("store_raw", "extract_profiles", "sync_people")
+CONSTANT_STEPS = ("store_raw", "extract_profiles", "prepare_sync", "sync_people")

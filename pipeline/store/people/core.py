@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
+    ColumnElement,
     Connection,
     Insert,
     Table,
     bindparam,
+    case,
+    column,
     delete,
     exists,
     func,
@@ -123,8 +127,14 @@ def _upsert_people_statement() -> Any:
 _UPSERT_PEOPLE = _upsert_people_statement()
 
 
-def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) -> dict[str, int]:
-    """Upsert companies by key, merging aliases; returns {company_key: id}.
+def upsert_companies(
+    conn: Connection, *, companies: Sequence[CompanyRecord], folded: Collection[str] = ()
+) -> dict[str, int]:
+    """Upsert companies by key (each key once), merging aliases; returns {company_key: id}.
+
+    `folded` names new companies whose record stands for several applied one after
+    another (`companies.upsert_identified_many`): inserted, their aliases are sorted and
+    distinct, as the later records' merge would have left them.
 
     Many people share a company, so its row is hot: it is only locked and written when the
     profile adds something (a new alias or name, a missing LinkedIn URL), and callers
@@ -141,6 +151,7 @@ def upsert_companies(conn: Connection, *, companies: Sequence[CompanyRecord]) ->
             "name": c.name,
             "aliases": list(c.aliases),
             "linkedin_url": c.linkedin_url,
+            "folded": c.company_key in folded,
         }
         for c in companies
     ]
@@ -163,18 +174,19 @@ def _upsert_companies_statement() -> Any:
     (the unchanged ones read from the statement's snapshot). A known company with nothing
     new is not even locked."""
     c = t.companies
-    incoming = select(json_records(COMPANY_FIELDS, "rows")).cte("incoming")
+    fields = [*COMPANY_FIELDS, column("folded", Boolean)]
+    incoming = select(json_records(fields, "rows")).cte("incoming")
     i, k = incoming.alias("i"), c.alias("k")
     nothing_new = exists().where(
         k.c.company_key == i.c.company_key,
         _names(i.c).contained_by(_names(k.c)),
         k.c.linkedin_url.is_not(None) | i.c.linkedin_url.is_(None),
     )
+    inserted: dict[str, ColumnElement[Any]] = {f.name: i.c[f.name] for f in COMPANY_FIELDS}
+    inserted["aliases"] = case((i.c.folded, _sorted_aliases(i.c)), else_=i.c.aliases)
     stmt = insert(c).from_select(
-        [f.name for f in COMPANY_FIELDS],
-        select(*(i.c[f.name] for f in COMPANY_FIELDS))
-        .where(~nothing_new)
-        .order_by(i.c.company_key),
+        list(inserted),
+        select(*inserted.values()).where(~nothing_new).order_by(i.c.company_key),
     )
     new = stmt.excluded
     alias = func.unnest(c.c.aliases + new.aliases + array([new.name])).column_valued("a")
@@ -203,6 +215,14 @@ def _upsert_companies_statement() -> Any:
         .where(c.c.company_key.not_in(select(changed.c.company_key)))
     )
     return select(changed.c.company_key, changed.c.id).union_all(unchanged)
+
+
+def _sorted_aliases(row: Any) -> Any:
+    """A row's names, sorted and distinct, without its own name (as a merge writes them)."""
+    alias = func.unnest(_names(row)).column_valued("a")
+    return func.array_remove(
+        func.array(select(alias).distinct().order_by(alias).scalar_subquery()), row.name
+    )
 
 
 def _names(row: Any) -> Any:
