@@ -83,10 +83,12 @@ def test_reprocess_reaches_old_data_in_batches_and_changes_nothing_twice(
     assert table_counts(engine) == before
     assert _core_snapshot(engine) == snapshot
 
+    rows = _every_row(engine)
     again = wait_job(client, _reprocess(client, {"all": True})["job_id"], timeout=60)
     assert again["counts"] == {"done": 3, "failed": 0, "total": 3}
     assert table_counts(engine) == before
     assert _core_snapshot(engine) == snapshot
+    assert _every_row(engine) == rows  # the second run changed no row of any table
 
     with engine.connect() as conn:
         children = conn.execute(
@@ -103,6 +105,26 @@ def test_reprocess_reaches_old_data_in_batches_and_changes_nothing_twice(
     assert (shown["status"], shown["stage"]) == ("succeeded", "sync_core")
     assert [s["stage"] for s in shown["stages"]] == ["sync_core"]  # one batch, one record
     assert shown["result"]["linkedin_url"] in {s["result"]["linkedin_url"] for s in stored}
+
+
+#: Columns that say when a row was last written, not what it holds.
+WRITTEN_AT = frozenset({"created_at", "updated_at", "extracted_at"})
+
+
+def _every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table outside `ops`, all columns but `WRITTEN_AT`, in order."""
+    from sqlalchemy import select
+
+    from pipeline import tables as t
+
+    snapshot = {}
+    with engine.connect() as conn:
+        for table in t.metadata.sorted_tables:
+            if table.schema != "ops":
+                cols = [c for c in table.c if c.name not in WRITTEN_AT]
+                rows = conn.execute(select(*cols)).all()
+                snapshot[table.fullname] = sorted((tuple(r) for r in rows), key=repr)
+    return snapshot
 
 
 def test_reprocess_of_one_person(client: TestClient, stored: list[dict[str, Any]]) -> None:
