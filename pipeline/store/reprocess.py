@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Connection, Table, func, select, text, update
 
 from pipeline import tables as t
 
@@ -106,22 +105,20 @@ def create_batch(
     rows = conn.execute(query).all()
     if not rows:
         return []
-    children = [
-        {
-            "job_id": child_job_id(parent_job_id, source, raw_id),
-            "kind": kind,
-            "status": "queued",
-            "stage": stage,
-            "workflow_slug": slug,
-            "parent_job_id": parent_job_id,
-        }
-        for raw_id, slug in rows
-    ]
-    conn.execute(insert(t.jobs).values(children).on_conflict_do_nothing(index_elements=["job_id"]))
-    return [
-        (child["job_id"], raw_id, slug)
-        for child, (raw_id, slug) in zip(children, rows, strict=True)
-    ]
+    children = [child_job_id(parent_job_id, source, raw_id) for raw_id, _ in rows]
+    values = {"ids": children, "slugs": [slug for _, slug in rows], "kind": kind, "stage": stage}
+    conn.execute(_CREATE_CHILDREN, {**values, "parent": parent_job_id})
+    return [(child, raw_id, slug) for child, (raw_id, slug) in zip(children, rows, strict=True)]
+
+
+#: A batch's child jobs, `queued`, from two arrays: one statement whatever the batch's size
+#: (a VALUES list of 500 rows costs more to build than to run).
+_CREATE_CHILDREN = text("""
+    INSERT INTO ops.jobs (job_id, kind, status, stage, workflow_slug, parent_job_id)
+    SELECT c.job_id, :kind, 'queued', :stage, c.slug, CAST(:parent AS uuid)
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:slugs AS text[])) AS c(job_id, slug)
+    ON CONFLICT (job_id) DO NOTHING
+""")
 
 
 def child_counts(conn: Connection, *, parent_job_id: str) -> dict[str, int]:
