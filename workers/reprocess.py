@@ -80,8 +80,8 @@ def reprocess(job_id: str, body: dict[str, Any]) -> None:
     batch: list[tuple[str, int, str]] = []
     source = SOURCES[0]
     with get_engine().begin() as conn:
-        counts = store.child_counts(conn, parent_job_id=job_id)
-        waiting = counts["in_flight"] + BATCH > MAX_IN_FLIGHT
+        in_flight = store.children_in_flight(conn, parent_job_id=job_id)
+        waiting = in_flight + BATCH > MAX_IN_FLIGHT
         while position < len(SOURCES) and not waiting and not batch:
             source = SOURCES[position]
             batch = store.create_batch(
@@ -96,11 +96,13 @@ def reprocess(job_id: str, body: dict[str, Any]) -> None:
                 stage=source.stage,
             )
             position, after = (position, batch[-1][1]) if len(batch) == BATCH else (position + 1, 0)
-        if position >= len(SOURCES) and not batch and counts["in_flight"] == 0:
+        if position >= len(SOURCES) and not batch and in_flight == 0:
+            counts = store.child_counts(conn, parent_job_id=job_id)
             run.completed(conn, {"total": body["total"], **_final(counts)})
             return
         run.handed_on(conn)
-        store.note_total(conn, job_id=job_id, total=body["total"])
+        if "after" not in body:  # the first step
+            store.note_total(conn, job_id=job_id, total=body["total"])
     if batch:
         _hand_on(source, job_id, batch)
     reprocess.send_with_options(

@@ -121,6 +121,20 @@ _CREATE_CHILDREN = text("""
 """)
 
 
+#: Statuses of a child job that is not finished (a failed one is waiting for its retry).
+IN_FLIGHT = ("queued", "running", "failed")
+
+
+def children_in_flight(conn: Connection, *, parent_job_id: str) -> int:
+    """How many of a reprocess job's children are unfinished; reads only those (an index
+    range on parent and status), however many have finished."""
+    jobs = t.jobs
+    query = select(func.count()).where(
+        jobs.c.parent_job_id == parent_job_id, jobs.c.status.in_(IN_FLIGHT)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
 def child_counts(conn: Connection, *, parent_job_id: str) -> dict[str, int]:
     """A reprocess job's children so far: `done`, `failed` and `in_flight`."""
     jobs = t.jobs
