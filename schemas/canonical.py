@@ -29,6 +29,12 @@ _PORT = re.compile(r"[0-9]*", re.ASCII)
 _ASCII_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
 _LINKEDIN_HOST = re.compile(r"(?:[a-z0-9-]+\.)*linkedin\.com", re.ASCII)
 _SLUG_PUNCTUATION = frozenset("-_")
+#: One whitespace character: for str patterns `\s` is exactly `str.isspace` (both are
+#: CPython's `Py_UNICODE_ISSPACE`), and the search runs in C, not a generator per character.
+_SPACE = re.compile(r"\s")
+#: A slug of ASCII letters, digits, `-` and `_` only (most are): valid without a per-character
+#: Unicode check.
+_ASCII_SLUG = re.compile(r"[a-z0-9_-]+", re.ASCII)
 
 
 def key_fold(text: str) -> str:
@@ -91,7 +97,7 @@ def host_labels(host: str) -> list[str] | None:
 def _cached_host_labels(host: str) -> tuple[str, ...] | None:
     """`host_labels`, remembered: the same few thousand hosts (IDNA is slow) recur."""
     host = key_fold(host.translate(_DOTS)).removesuffix(".")
-    if not host or len(host) > 253 or any(c.isspace() for c in host):
+    if not host or len(host) > 253 or _SPACE.search(host):
         return None
     labels = [_label(part) for part in host.split(".")]
     if len(labels) < 2 or any(part is None for part in labels):
@@ -116,9 +122,12 @@ def _url_host(value: str) -> list[str] | None:
 
 def domain(value: str | None) -> str | None:
     """Normalise a website, URL or host to the company-domain key (``acme.com``)."""
-    if not isinstance(value, str) or any(c.isspace() for c in _nfkc(value).strip()):
+    if not isinstance(value, str):
         return None
-    labels = _url_host(_nfkc(value))
+    value = _nfkc(value)
+    if _SPACE.search(value.strip()):
+        return None
+    labels = _url_host(value)
     while labels is not None and len(labels) > 2 and labels[0] == "www":
         labels = labels[1:]
     return ".".join(labels) if labels else None
@@ -130,6 +139,8 @@ def _decode_slug(raw: str) -> str | None:
         slug = key_fold(unquote_to_bytes(raw).decode("utf-8"))
     except UnicodeError:
         return None
+    if _ASCII_SLUG.fullmatch(slug):
+        return slug
     valid = all(
         c.isalnum() or c in _SLUG_PUNCTUATION or unicodedata.category(c).startswith("M")
         for c in slug
@@ -139,9 +150,11 @@ def _decode_slug(raw: str) -> str | None:
 
 def _linkedin_slug(value: object, kind: str) -> str | None:
     """Return the slug that follows ``/<kind>/`` on any LinkedIn host, or None."""
-    if not isinstance(value, str) or any(c.isspace() for c in _nfkc(value).strip()):
+    if not isinstance(value, str):
         return None
     value = _nfkc(value)
+    if _SPACE.search(value.strip()):
+        return None
     labels = _url_host(value)
     if labels is None or not _LINKEDIN_HOST.fullmatch(".".join(labels)):
         return None

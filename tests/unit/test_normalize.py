@@ -677,3 +677,21 @@ def test_free_email_checks_are_total(value: str) -> None:
     assert normalize.is_free_email(value) in (True, False)
     assert normalize.is_free_email_domain(value) in (True, False)
     assert normalize.email_domain(value) == normalize.email_domain(normalize.email(value))
+
+
+def test_the_whitespace_regex_is_str_isspace_for_every_code_point() -> None:
+    # `canonical` rejects keys holding whitespace with a regex search; it must reject exactly
+    # what the per-character `str.isspace` check it replaced rejected.
+    space = canonical._SPACE
+    assert [cp for cp in range(0x110000) if bool(space.search(chr(cp))) != chr(cp).isspace()] == []
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=12))
+def test_the_ascii_slug_fast_path_agrees_with_the_unicode_check(slug: str) -> None:
+    folded = canonical.key_fold(slug)
+    by_char = all(
+        c.isalnum() or c in "-_" or unicodedata.category(c).startswith("M") for c in folded
+    )
+    if canonical._ASCII_SLUG.fullmatch(folded):
+        assert by_char
+    assert canonical._decode_slug(quote(slug)) == (folded if folded and by_char else None)
