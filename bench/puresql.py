@@ -18,6 +18,8 @@ from typing import Any
 
 import psycopg
 
+from bench import profiling
+
 #: Payloads per transaction, as a reprocess batch.
 BATCH = 500
 
@@ -186,36 +188,55 @@ WHERE x.linkedin_url = ANY(%(urls)s)
 """
 
 
-def _batch(dsn: str, ids: list[int]) -> None:
+def _batches(conn: psycopg.Connection[Any], batches: list[list[int]]) -> None:
+    """Batches one after another on one connection."""
+    for ids in batches:
+        with conn.transaction():
+            _batch(conn, ids)
+
+
+def _batch(conn: psycopg.Connection[Any], ids: list[int]) -> None:
     """One batch in one transaction (the URLs are read first: no transform, a lookup)."""
-    with psycopg.connect(dsn) as conn:
-        urls = [
-            row[0]
-            for row in conn.execute(
-                "SELECT DISTINCT linkedin_url FROM raw.person_payloads"
-                " WHERE id = ANY(%(ids)s) AND linkedin_url IS NOT NULL ORDER BY 1",
-                {"ids": ids},
-            )
-        ]
-        params: dict[str, Any] = {"ids": ids, "urls": urls}
-        conn.execute(PROFILE, params)
-        for table, insert in (
-            ("extracted.person_experience", EXPERIENCE),
-            ("extracted.person_education", EDUCATION),
-        ):
-            conn.execute(_CLEAR.format(table=table), params)
-            conn.execute(insert, params)
-        for statement in (COMPANIES, PEOPLE, CLEAR_WORK_HISTORY, WORK_HISTORY):
-            conn.execute(statement, params)
+    urls = [
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT linkedin_url FROM raw.person_payloads"
+            " WHERE id = ANY(%(ids)s) AND linkedin_url IS NOT NULL ORDER BY 1",
+            {"ids": ids},
+        )
+    ]
+    params: dict[str, Any] = {"ids": ids, "urls": urls}
+    conn.execute(PROFILE, params)
+    for table, insert in (
+        ("extracted.person_experience", EXPERIENCE),
+        ("extracted.person_education", EDUCATION),
+    ):
+        conn.execute(_CLEAR.format(table=table), params)
+        conn.execute(insert, params)
+    for statement in (COMPANIES, PEOPLE, CLEAR_WORK_HISTORY, WORK_HISTORY):
+        conn.execute(statement, params)
 
 
-def run(database_url: str, *, connections: int = 2) -> tuple[int, float]:
-    """Write every stored person payload's rows in batches; (payloads, seconds)."""
+def run(database_url: str, *, connections: int = 2) -> tuple[int, float, float]:
+    """Write every stored person payload's rows in batches, on `connections` connections
+    at once; (payloads, seconds, PostgreSQL CPU seconds)."""
     dsn = "postgresql://" + database_url.split("://", 1)[1]
     with psycopg.connect(dsn) as conn:
         ids = [row[0] for row in conn.execute("SELECT id FROM raw.person_payloads ORDER BY id")]
     batches = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=connections) as pool:
-        list(pool.map(lambda batch: _batch(dsn, batch), batches))
-    return len(ids), time.monotonic() - started
+    shares = [batches[i::connections] for i in range(connections)]
+    database = database_url.rsplit("/", 1)[1]
+    meter = profiling.CpuMeter({"postgres": profiling.matching(f" {database} ")})
+    # The connections outlive the clock, so their server processes' CPU time is measured.
+    conns = [psycopg.connect(dsn, autocommit=True) for _ in shares]
+    try:
+        with ThreadPoolExecutor(max_workers=connections) as pool:
+            meter.start()
+            started = time.monotonic()
+            list(pool.map(_batches, conns, shares))
+            seconds = time.monotonic() - started
+            used = meter.stop()["postgres"]
+    finally:
+        for conn in conns:
+            conn.close()
+    return len(ids), seconds, used

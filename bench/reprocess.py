@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from bench import chain, env, payloads, puresql
+from bench import chain, env, payloads, profiling, puresql
 from bench.report import Figure, show
 
 BENCH = "reprocess"
@@ -88,11 +88,18 @@ def _reprocess(workers: chain.Fleet, label: str) -> float:
     job_id = str(uuid.uuid4())
     body: dict[str, Any] = {"selection": {}, "total": n}
     message = workers.queues.messages("reprocess", "reprocess", [{"job_id": job_id, "body": body}])
+    meter = profiling.CpuMeter(chain.cpu_groups(workers.pid, workers.database_url))
+    meter.start()
     started = time.monotonic()
     workers.queues.send(message)
     seconds = _wait_job(workers.database_url, job_id) - started
+    cpu = meter.stop()
     result = _one(workers.database_url, "SELECT result FROM ops.jobs WHERE job_id = %s", job_id)
-    print(f"    {label:15s} {n:6d} in {seconds:6.2f} s = {n / seconds:8.1f}/s  {result}")
+    busy = ", ".join(f"{name} {used / seconds:.2f}" for name, used in cpu.items())
+    print(
+        f"    {label:15s} {n:6d} in {seconds:6.2f} s = {n / seconds:8.1f}/s  "
+        f"CPU {1000 * sum(cpu.values()) / n:5.2f} ms each  cores busy: {busy}  {result}"
+    )
     return n / seconds
 
 
@@ -102,9 +109,12 @@ def _pure_sql(n: int, connections: int) -> list[float]:
     with env.scratch_database() as database_url:
         store_payloads(database_url, n)
         for label in ("pure SQL", "pure SQL again"):
-            count, seconds = puresql.run(database_url, connections=connections)
+            count, seconds, cpu = puresql.run(database_url, connections=connections)
             rates.append(count / seconds)
-            print(f"    {label:15s} {count:6d} in {seconds:6.2f} s = {rates[-1]:8.1f}/s")
+            print(
+                f"    {label:15s} {count:6d} in {seconds:6.2f} s = {rates[-1]:8.1f}/s  "
+                f"CPU {1000 * cpu / count:5.2f} ms each (postgres)  cores busy: {cpu / seconds:.2f}"
+            )
     return rates
 
 
