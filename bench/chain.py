@@ -266,14 +266,18 @@ def idle_latency(workers: Fleet, count: int) -> dict[str, float]:
                 time.sleep(IDLE_PAUSE_S)
                 sent = time.time()
                 q.send(encoded)
-                took.append(1000 * (_finished(conn, job_id) - sent))
-            out[label] = statistics.median(took)
-            print(f"    idle {label:13s} p50 {out[label]:6.1f} ms over {count}", flush=True)
+                finished = _finished(conn, job_id)
+                if finished is not None:
+                    took.append(1000 * (finished - sent))
+            out[label] = statistics.median(took) if took else float("nan")
+            missed = f" ({count - len(took)} not done in time)" if len(took) < count else ""
+            print(f"    idle {label:13s} p50 {out[label]:6.1f} ms over {count}{missed}", flush=True)
     return out
 
 
-def _finished(conn: psycopg.Connection[Any], job_id: str, *, timeout: float = 30.0) -> float:
-    """When `job_id` succeeded (epoch seconds, PostgreSQL's clock on this machine)."""
+def _finished(conn: psycopg.Connection[Any], job_id: str, *, timeout: float = 10.0) -> float | None:
+    """When `job_id` succeeded (epoch seconds, PostgreSQL's clock on this machine); None if
+    it did not within `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         row = conn.execute(
@@ -284,7 +288,7 @@ def _finished(conn: psycopg.Connection[Any], job_id: str, *, timeout: float = 30
         if row is not None:
             return float(row[0])
         time.sleep(0.002)
-    raise TimeoutError(f"job {job_id} did not succeed in {timeout} s")
+    return None
 
 
 def chain_figures(

@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         " (the Procfile's `worker` skips `lookups`, which its `lookups` process serves)",
     )
     db_pool_size: int = Field(default=8, alias="HQ_DB_POOL_SIZE", ge=1)
+    batch_max: int = Field(
+        default=50,
+        alias="HQ_BATCH_MAX",
+        ge=1,
+        description="Most messages of one stage a worker process runs as one batch (one"
+        " transaction; `workers.batching`); 1 runs every message alone",
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, alias="HQ_MAX_BODY_BYTES", ge=1024)
     rate_limit_per_minute: int = Field(default=6000, alias="HQ_RATE_LIMIT_PER_MINUTE", ge=0)
     queue_namespace: str = Field(default="hq", alias="HQ_QUEUE_NAMESPACE")

@@ -35,6 +35,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 
+from schemas.settings import get_settings
 from workers import observe
 from workers.broker import get_engine
 from workers.middleware import StageRun, current_run, record_runs
@@ -43,9 +44,6 @@ log = logging.getLogger("hq.batch")
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-#: Items one batch takes at most (the rest form the next batch).
-MAX_BATCH = 50
 
 #: How long a waiting thread sleeps at a time: the bound on how late an asynchronous
 #: exception (its own time limit) reaches it.
@@ -73,6 +71,8 @@ class Batcher(Generic[T, R]):
 
     `run` gets the batch's values in order and answers one outcome per value (an
     Exception for an item that failed on its own); it raises only if the whole set failed.
+    `max_size`: items one batch takes at most (the rest form the next batch); None: the
+    settings' `batch_max` (`HQ_BATCH_MAX`), read when a batch starts.
     """
 
     def __init__(
@@ -80,7 +80,7 @@ class Batcher(Generic[T, R]):
         stage: str,
         run: Callable[[Sequence[T]], Sequence[R | Exception]],
         *,
-        max_size: int = MAX_BATCH,
+        max_size: int | None = None,
     ) -> None:
         self.stage = stage
         self.max_size = max_size
@@ -112,8 +112,9 @@ class Batcher(Generic[T, R]):
 
     def _lead(self, leader: _Item[T]) -> None:
         """Run the queued items (the leader's first) as one batch, then pass the lead on."""
+        size = self.max_size or get_settings().batch_max
         with self._lock:
-            batch = [self._queue.popleft() for _ in range(min(len(self._queue), self.max_size))]
+            batch = [self._queue.popleft() for _ in range(min(len(self._queue), size))]
         try:
             for item, outcome in zip(batch, self._outcomes([i.value for i in batch]), strict=True):
                 item.settle(outcome)

@@ -43,7 +43,7 @@ DURATION = Histogram(
     buckets=DURATION_BUCKETS,
 )
 
-#: Batch sizes: powers of two up to `workers.batching.MAX_BATCH`.
+#: Batch sizes: powers of two up to the default `HQ_BATCH_MAX`.
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 50)
 
 BATCH_SIZE = Histogram(

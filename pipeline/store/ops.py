@@ -27,9 +27,13 @@ FINAL = ("succeeded", "dead")
 #: written when an attempt starts: "running" lives in Redis while the message is in flight
 #: (`workers.middleware.Tracking`).
 #:
-#: While a job is not final, a record only moves the job if no later stage of it started
-#: after this attempt did: a stage recorded after it handed on (an actor that leaves its
-#: record to Tracking) must not turn the job back.
+#: A record that does not end the job never moves a final job (only a replay, which sets
+#: it `queued`, reopens one), and moves a job only if no later stage of it started after
+#: this attempt did: a stage recorded after it handed on (an actor that leaves its record
+#: to Tracking) must not turn the job back. The final-status check reads the row as
+#: committed (ON CONFLICT waits for its lock), so it also holds when the later stage's
+#: record commits while this one runs, which the `job_stages` check, reading this
+#: statement's snapshot, cannot see (a tracked job was left `running` that way).
 #:
 #: A job may appear only once per statement (ON CONFLICT cannot touch a row twice):
 #: `record_attempts` splits repeats into successive statements, in order.
@@ -58,10 +62,12 @@ RECORD_ATTEMPTS = text("""
             result = COALESCE(EXCLUDED.result, j.result)
         WHERE EXISTS (
             SELECT 1 FROM r
-            WHERE r.job_id = EXCLUDED.job_id AND (r.final OR NOT EXISTS (
-                SELECT 1 FROM ops.job_stages later
-                WHERE later.job_id = r.job_id AND later.seq > r.seq
-                  AND later.started_at > r.started_at
+            WHERE r.job_id = EXCLUDED.job_id AND (r.final OR (
+                j.status NOT IN ('succeeded', 'dead') AND NOT EXISTS (
+                    SELECT 1 FROM ops.job_stages later
+                    WHERE later.job_id = r.job_id AND later.seq > r.seq
+                      AND later.started_at > r.started_at
+                )
             ))
         )
     ), stage AS (

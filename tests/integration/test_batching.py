@@ -187,3 +187,23 @@ def test_record_attempts_writes_a_set_in_one_statement_and_repeats_in_order(
     assert (third["status"], third["stage"]) == ("running", "store_raw")
     assert [e["event"] for e in first["events"]] == ["succeeded", "succeeded"]
     assert [s["stage"] for s in first["stages"]] == ["store_raw", "extract_profile"]
+
+
+def test_a_record_that_does_not_end_the_job_never_reopens_a_final_one(engine: Engine) -> None:
+    job = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    done = ops.Attempt(job, "task", "third", 3, 1, now)
+    # a copy of the first stage that started after the job finished (a redelivery)
+    late = ops.Attempt(job, "task", "first", 1, 1, now + timedelta(seconds=1))
+    with engine.begin() as conn:
+        ops.record_attempts(conn, [ops.Outcome(done, "succeeded", "succeeded", result={})])
+        ops.record_attempts(conn, [ops.Outcome(late, "succeeded", "running")])
+        ops.record_attempts(conn, [ops.Outcome(late, "retrying", "failed", error="boom")])
+        loaded = ops.load_job(conn, job_id=job)
+    assert loaded is not None
+    assert (loaded["status"], loaded["stage"], loaded["error"]) == ("succeeded", "third", None)
+    assert loaded["finished_at"] is not None
+    assert {s["stage"]: s["status"] for s in loaded["stages"]} == {
+        "first": "retrying",
+        "third": "succeeded",
+    }
