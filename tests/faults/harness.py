@@ -415,10 +415,40 @@ class FaultRun:
 
     def shown(self, jobs: Iterable[str]) -> collections.Counter[str]:
         """Status → number of the jobs as `GET /jobs/{id}` shows them (the stored record
-        with any running marker in Redis laid over it): a job stuck `running` shows here."""
+        with any running marker in Redis laid over it). One request per job: for a few."""
         return collections.Counter(
             self.gateway.get(f"/jobs/{job}").json()["status"] for job in jobs
         )
+
+    def shown_running(self, jobs: Iterable[str]) -> list[str]:
+        """The jobs `GET /jobs/{id}` would show `running` (stuck, once all are settled): a
+        running marker in Redis that no stored stage record covers, decided by the
+        endpoint's own rule (`pipeline.jobstate.with_running`), for many jobs in one MGET
+        and one query instead of a request each."""
+        from pipeline import jobstate
+        from workers.transport import running_key
+
+        ids = list(jobs)
+        markers = self.broker.mget([running_key(self.namespace, job) for job in ids])
+        stages: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT job_id::text, stage, seq, started_at FROM ops.job_stages"
+                    " WHERE job_id = ANY(CAST(:ids AS uuid[]))"
+                ),
+                {"ids": ids},
+            ).all()
+        for job, stage, seq, started_at in rows:
+            stages[job].append({"stage": stage, "seq": seq, "started_at": started_at})
+        running = []
+        for job, marker in zip(ids, markers, strict=True):
+            if marker is None:
+                continue
+            shown = jobstate.with_running(job, {"stages": stages[job]}, orjson.loads(marker))
+            if shown is not None and shown.get("status") == "running":
+                running.append(job)
+        return running
 
     def stage_successes(self, jobs: Iterable[str], stage: str) -> dict[str, int]:
         """Job id → how many attempts of `stage` committed a success for it."""
@@ -504,13 +534,16 @@ class BatchWatch:
             env["HQF_GATE_URL"] = gate_url
         return {"setup": HOOKED_SETUP, **env}
 
-    def held(self) -> dict[str, Any] | None:
-        """The first batch a worker holds open (pid, backend_pid, urls, written), if any."""
-        files = sorted(self.directory.glob("held-*.json"))
-        return json.loads(files[0].read_text()) if files else None
+    def held(self, *, skip: int = 0) -> dict[str, Any] | None:
+        """A batch a worker holds (or held) open — pid, backend_pid, urls, written — in the
+        order they were caught, after the first `skip`; None while there is none."""
+        files = sorted(self.directory.glob("held-*.json"), key=lambda f: f.stat().st_mtime_ns)
+        return json.loads(files[skip].read_text()) if len(files) > skip else None
 
-    def wait_held(self, *, timeout: float) -> dict[str, Any]:
-        held: dict[str, Any] = wait_for(self.held, timeout=timeout, what="a batch held open")
+    def wait_held(self, *, timeout: float, skip: int = 0) -> dict[str, Any]:
+        held: dict[str, Any] = wait_for(
+            lambda: self.held(skip=skip), timeout=timeout, what="a batch held open"
+        )
         return held
 
     def release(self) -> None:
