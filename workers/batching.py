@@ -11,9 +11,10 @@ oldest queued item, which runs them as the next batch. Under load a batch is as 
 the threads waiting on that stage (worker threads per process bound it).
 
 If `run` raises (the set's SQL failed), each item runs again alone (a size-1 call of the
-same function), so only the culprit fails. Every thread gets its own outcome back:
-`submit` returns it, or raises its exception, so Dramatiq retries or dead-letters that
-one message alone.
+same function), so only the culprit fails; unless the failure is an outage (PostgreSQL
+unreachable), which every item then gets at once, to be retried. Every thread gets its
+own outcome back: `submit` returns it, or raises its exception, so Dramatiq retries or
+dead-letters that one message alone.
 
 No item is lost when the leader thread dies (Dramatiq's `TimeLimit` raises
 `TimeLimitExceeded` asynchronously in it, or anything else escapes): every item of its
@@ -25,6 +26,7 @@ leaves the queue (or passes on a leadership it was given) before its message fai
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections import deque
@@ -39,6 +41,7 @@ from schemas.settings import get_settings
 from workers import observe
 from workers.broker import get_engine
 from workers.middleware import StageRun, current_run, record_runs
+from workers.retry_policy import is_outage
 
 log = logging.getLogger("hq.batch")
 
@@ -72,7 +75,9 @@ class Batcher(Generic[T, R]):
     `run` gets the batch's values in order and answers one outcome per value (an
     Exception for an item that failed on its own); it raises only if the whole set failed.
     `max_size`: items one batch takes at most (the rest form the next batch); None: the
-    settings' `batch_max` (`HQ_BATCH_MAX`), read when a batch starts.
+    settings' `batch_max` (`HQ_BATCH_MAX`), read when a batch starts. `outage` tells a
+    failure no item would survive alone (PostgreSQL unreachable): then every item fails
+    with it at once instead of each waiting for its own connection attempt.
     """
 
     def __init__(
@@ -81,10 +86,12 @@ class Batcher(Generic[T, R]):
         run: Callable[[Sequence[T]], Sequence[R | Exception]],
         *,
         max_size: int | None = None,
+        outage: Callable[[BaseException], bool] = is_outage,
     ) -> None:
         self.stage = stage
         self.max_size = max_size
         self._run = run
+        self._outage = outage
         self._lock = threading.Lock()
         self._queue: deque[_Item[T]] = deque()
         #: The item whose thread runs (or is about to run) the current batch.
@@ -137,6 +144,9 @@ class Batcher(Generic[T, R]):
         except Exception as err:
             if len(values) == 1:
                 outcomes = [err]
+            elif self._outage(err):
+                log.warning("batch %s of %d: unreachable (%r)", self.stage, len(values), err)
+                outcomes = [_each(err) for _ in values]
             else:
                 log.warning("batch %s of %d failed (%r): one by one", self.stage, len(values), err)
                 outcomes, fallback = [self._alone(value) for value in values], True
@@ -167,6 +177,15 @@ class Batcher(Generic[T, R]):
             if not item.settled and item in self._queue:
                 self._queue.remove(item)
             self._pass_lead(item)
+
+
+def _each(err: Exception) -> Exception:
+    """A copy of `err` for one item, so threads never raise (and extend the traceback of)
+    one shared exception object; `err` itself if it cannot be copied."""
+    try:
+        return copy.copy(err)
+    except Exception:
+        return err
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from dramatiq.middleware.threading import raise_thread_exception
 from dramatiq.middleware.time_limit import TimeLimitExceeded
+from sqlalchemy.exc import OperationalError
 
 from workers import observe
 from workers.batching import BatchAborted, Batcher
@@ -221,3 +222,23 @@ def test_a_follower_that_times_out_while_waiting_leaves_the_queue() -> None:
     leader.join(10)
     assert results["first"] == "FIRST"
     assert stage.calls == [["first"]]  # the abandoned item never ran
+
+
+def test_an_outage_fails_every_item_at_once_without_running_them_alone() -> None:
+    stage = Stage(hold_first=True)
+    refused = OperationalError("SELECT 1", {}, ConnectionRefusedError("refused"))
+    stage.set_fails = lambda values: True
+    batcher = Batcher("s", stage)
+    real_call = stage.__call__
+
+    def unreachable(values: Sequence[str]) -> list[str | Exception]:
+        if values != ["first"]:
+            stage.calls.append(list(values))
+            raise refused
+        return real_call(values)
+
+    batcher._run = unreachable
+    _, rest = held_first_then(stage, batcher, ["a", "b", "c"])
+    assert all(isinstance(rest[v], OperationalError) for v in "abc")
+    assert len({id(rest[v]) for v in "abc"}) == 3  # each thread raised its own copy
+    assert stage.calls == [["first"], ["a", "b", "c"]]
