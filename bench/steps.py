@@ -6,18 +6,22 @@ the stages run them) over the bench's realistic payloads (`bench.payloads`), wit
 broker and no job tracking, on a scratch database per call size. It counts, per profile,
 SQL statements and commits (SQLAlchemy events), client CPU (this process: SQLAlchemy,
 psycopg, the extract/derive transforms) and wall time; wall minus client CPU is about what
-PostgreSQL (and the socket) took. Every size writes the same N profiles into a fresh
+PostgreSQL (and the socket) took. When the server runs on this machine and its processes
+are readable, the CPU its backends spent (`/proc/<pid>/stat` of each pooled connection's
+`pg_backend_pid()`) is reported too. Every size writes the same N profiles into a fresh
 database, so the sizes compare like for like. Prints one JSON line per size.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -36,6 +40,28 @@ def _count(engine: Engine, counts: Counter[str]) -> None:
 
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "commit", commit)
+
+
+def _backends(engine: Engine, pids: set[int]) -> None:
+    def connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pids.add(int(cursor.fetchone()[0]))
+
+    event.listen(engine, "connect", connect)
+
+
+def backend_cpu(pids: set[int]) -> float | None:
+    """Seconds of CPU the server processes `pids` have used, None if unreadable."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def _in_steps(engine: Engine, bodies: Sequence[dict[str, Any]]) -> None:
@@ -76,6 +102,8 @@ def run_size(database_url: str, size: int, profiles: int) -> dict[str, Any]:
     from pipeline import store
 
     engine = store.make_engine(database_url, pool_size=2, pre_ping=False)
+    pids: set[int] = set()
+    _backends(engine, pids)
     bodies = [payloads.body_for(i) for i in range(profiles + WARMUP)]
     with engine.begin() as conn:
         _register(conn, {b["workflow_slug"] for b in bodies})
@@ -83,12 +111,15 @@ def run_size(database_url: str, size: int, profiles: int) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     _count(engine, counts)
     work = bodies[WARMUP:]
+    server = backend_cpu(pids)
     cpu, wall = time.process_time(), time.perf_counter()
     for start in range(0, len(work), size):
         _in_steps(engine, work[start : start + size])
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    after = backend_cpu(pids)
     engine.dispose()
     n = len(work)
+    server_ms = None if server is None or after is None else round(1000 * (after - server) / n, 2)
     return {
         "size": size,
         "profiles": n,
@@ -97,6 +128,7 @@ def run_size(database_url: str, size: int, profiles: int) -> dict[str, Any]:
         "client_cpu_ms_per_profile": round(1000 * cpu / n, 2),
         "wall_ms_per_profile": round(1000 * wall / n, 2),
         "wall_minus_cpu_ms_per_profile": round(1000 * (wall - cpu) / n, 2),
+        "server_cpu_ms_per_profile": server_ms,
     }
 
 
