@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -159,13 +158,6 @@ _LOCK = (
 )
 
 
-def _compatible(row: Any, domain: str | None, linkedin_url: str | None) -> bool:
-    """Whether a company found only by name may be this one: no domain or URL disagrees."""
-    return (row.domain is None or domain is None or row.domain == domain) and (
-        row.linkedin_url is None or linkedin_url is None or row.linkedin_url == linkedin_url
-    )
-
-
 def _linkedin_conflicts(conn: Connection, company: CompanyFacts) -> bool:
     """Whether an untrusted LinkedIn URL disagrees with what the domain's company has."""
     if company.domain is None:
@@ -179,25 +171,10 @@ def _linkedin_conflicts(conn: Connection, company: CompanyFacts) -> bool:
     return any(r.kind in ("linkedin", "org_id") and r.id != by_domain.id for r in rows)
 
 
-def _mergeable(rows: list[Any], domain: str | None, linkedin_url: str | None) -> list[Any]:
-    """The hits that are this company: the first (best-ranked) one, every hit on a domain,
-    LinkedIn URL or org id, and name hits that disagree neither with the payload nor with
-    the first hit (so one name never joins two companies with different domains)."""
-    kept: list[Any] = []
-    for row in rows:
-        if row.kind in ("name", "key") and not (
-            _compatible(row, domain, linkedin_url)
-            and (not kept or _compatible(row, kept[0].domain, kept[0].linkedin_url))
-        ):
-            continue
-        kept.append(row)
-    return kept
-
-
 def resolve(conn: Connection, company: CompanyFacts) -> tuple[int, list[int]]:
     """The company these identifiers name (created if none), merging any second one they
     link to it; returns its id and the ids merged into it. Idempotent."""
-    rows = _mergeable(_matches(conn, company), company.domain, company.linkedin_url)
+    rows = identity.mergeable(_matches(conn, company), company.domain, company.linkedin_url)
     survivor = rows[0].id if rows else _insert(conn, company)
     merged: list[int] = []
     for row in rows:
@@ -394,10 +371,10 @@ def upsert_identified_many(
 
     The common path is set-based: one look-up of every identifier the profiles name, the
     resolution replayed in Python profile by profile (what an earlier profile creates or
-    names is what a later one finds, through `_Seen`), then one upsert of every company
+    names is what a later one finds: `pipeline.identity.Replay`), then one upsert of every company
     and one insert of every new alias, each in key order. A profile whose companies need
     a merge or a domain learnt late ends the round before it and then runs alone on fresh
-    rows (`_identify`, the rare path); the rest start a new round. A company merged into
+    rows (`_identify`: the rare path, unchanged); the rest start a new round. A company merged into
     another by a later profile is answered by its survivor (one call each would have
     written the earlier person's rows on the loser, and the merge then moved them).
     """
@@ -415,8 +392,8 @@ def _identify_round(
     them; returns their ids (at least the first profile's)."""
     groups = [identity.group_companies(r) if r else [] for r in records]
     pairs = sorted({p for profile in groups for r, _ in profile for p in identity.record_keys(r)})
-    seen = _Seen(_look_all(conn, pairs))
-    planned: list[list[_Step]] = []
+    seen = identity.Replay(_look_all(conn, pairs))
+    planned: list[list[identity.Step]] = []
     for profile in groups:
         steps = [seen.settle(record, keys) for record, keys in profile]
         if any(step is None for step in steps):
@@ -437,149 +414,6 @@ def _look_all(conn: Connection, pairs: Sequence[tuple[str, str]]) -> list[Any]:
         return []
     values = [{"i": n, "ord": 0, "kind": k, "value": v} for n, (k, v) in enumerate(pairs)]
     return list(conn.execute(_LOOK, {"pairs": orjson.dumps(values).decode()}))
-
-
-@dataclass
-class _Known:
-    """A company as a round sees it: a row found (`order` (0, id)) or one the round
-    inserts (`order` (1, n): after every row found, in the order they were created)."""
-
-    company_key: str
-    domain: str | None
-    linkedin_url: str | None
-    order: tuple[int, int]
-
-
-@dataclass(frozen=True)
-class _Hit:
-    """One company an identifier finds, shaped as a `_LOOK` row for `_mergeable`."""
-
-    kind: str
-    company: _Known
-    via_alias: bool
-
-    @property
-    def domain(self) -> str | None:
-        return self.company.domain
-
-    @property
-    def linkedin_url(self) -> str | None:
-        return self.company.linkedin_url
-
-
-@dataclass(frozen=True)
-class _Step:
-    """A company record of a profile, resolved: the record, the same under the key of the
-    company it is, the keys it stands for, and that company."""
-
-    record: CompanyRecord
-    settled: CompanyRecord
-    keys: tuple[str, ...]
-    company: _Known
-
-
-class _Seen:
-    """The companies and aliases a round's look-up found, plus what the profiles resolved
-    so far have created, filled in and aliased: what one call per profile would find."""
-
-    def __init__(self, rows: Sequence[Any]) -> None:
-        self.companies: dict[str, _Known] = {}
-        self.rows: dict[tuple[str, str], list[_Known]] = {}
-        self.aliases: dict[tuple[str, str], _Known] = {}
-        self.added: dict[tuple[str, str], str] = {}
-        self.records: dict[str, list[CompanyRecord]] = {}
-        for row in rows:
-            if row.company_key not in self.companies:
-                known = _Known(row.company_key, row.domain, row.linkedin_url, (0, row.id))
-                self.companies[row.company_key] = known
-                self._index(known)
-            if row.via_alias:
-                self.aliases[(row.kind, row.value)] = self.companies[row.company_key]
-
-    def _index(self, company: _Known) -> None:
-        """What a company row answers to in `_LOOK` (besides its aliases)."""
-        for kind, value in (
-            ("domain", company.domain),
-            ("linkedin", company.linkedin_url),
-            ("key", company.company_key),
-        ):
-            if value and company not in self.rows.get((kind, value), []):
-                self.rows.setdefault((kind, value), []).append(company)
-
-    def hits(self, record: CompanyRecord) -> list[_Hit]:
-        """`_LOOK`'s rows for one record: by identifier rank, then company id."""
-        found = []
-        for kind, value in identity.record_keys(record):
-            pair = [_Hit(kind, c, False) for c in self.rows.get((kind, value), [])]
-            if (owner := self.aliases.get((kind, value))) is not None:
-                pair.append(_Hit(kind, owner, True))
-            found += sorted(pair, key=lambda hit: hit.company.order)
-        return found
-
-    def settle(self, record: CompanyRecord, keys: tuple[str, ...]) -> _Step | None:
-        """The company a record is (`_settle`'s common path); None when it needs a merge or
-        gives a known company its domain (the rare path)."""
-        usable = _mergeable(self.hits(record), record.domain, record.linkedin_url)
-        if not usable:
-            company = self.companies.get(record.company_key) or self._create(record)
-            return _Step(record, record, keys, company)
-        first = usable[0].company
-        if any(hit.company is not first for hit in usable) or (
-            first.domain is None and record.domain
-        ):
-            return None
-        settled = record.model_copy(update={"company_key": first.company_key})
-        return _Step(record, settled, keys, first)
-
-    def _create(self, record: CompanyRecord) -> _Known:
-        created = _Known(
-            record.company_key, record.domain, record.linkedin_url, (1, len(self.companies))
-        )
-        self.companies[record.company_key] = created
-        return created
-
-    def apply(self, step: _Step) -> None:
-        """What writing the step leaves behind: the company row, a LinkedIn URL it lacked,
-        and every identifier not yet an alias as one of the company's."""
-        company = step.company
-        self.records.setdefault(company.company_key, []).append(step.settled)
-        if company.linkedin_url is None and step.record.linkedin_url:
-            company.linkedin_url = step.record.linkedin_url
-        self._index(company)
-        for pair in [*identity.record_keys(step.record), *(("key", k) for k in step.keys)]:
-            if pair not in self.aliases:
-                self.aliases[pair] = company
-                self.added[pair] = company.company_key
-
-    def upserts(self) -> list[CompanyRecord]:
-        """One record a company: the first one's name and domain, every later name as an
-        alias and the first LinkedIn URL (what the upserts one after another leave)."""
-        out = []
-        for first, *rest in self.records.values():
-            later = [n for r in rest for n in (r.name, *r.aliases)]
-            names = [n for n in dict.fromkeys([*first.aliases, *later]) if n != first.name]
-            linkedin = next((r.linkedin_url for r in (first, *rest) if r.linkedin_url), None)
-            out.append(first.model_copy(update={"aliases": tuple(names), "linkedin_url": linkedin}))
-        return out
-
-    def folded(self) -> set[str]:
-        """New companies a later record changed after the first inserted it (an upsert one
-        after another would then have sorted their aliases)."""
-        out = set()
-        for key, (first, *rest) in self.records.items():
-            if self.companies[key].order[0] == 0:
-                continue
-            names = {first.name, *first.aliases}
-            if any(
-                not {r.name, *r.aliases} <= names or (first.linkedin_url is None and r.linkedin_url)
-                for r in rest
-            ):
-                out.add(key)
-        return out
-
-    def new_aliases(self) -> list[tuple[tuple[str, str], str]]:
-        """Identifiers that become aliases, each of the first company that named it."""
-        return list(self.added.items())
 
 
 def _survivor(merged: Mapping[int, int], company_id: int) -> int:
@@ -616,7 +450,7 @@ def _identify(
         hits.setdefault(row.i, []).append(row)
     resolved: list[CompanyRecord] = []
     for i, (record, _keys) in enumerate(groups):
-        usable = _mergeable(hits.get(i, []), record.domain, record.linkedin_url)
+        usable = identity.mergeable(hits.get(i, []), record.domain, record.linkedin_url)
         resolved.append(_settle(conn, record, usable, merged))
     ids = people.upsert_companies(conn, companies=resolved)
     result: dict[str, int] = {}

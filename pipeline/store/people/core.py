@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     Insert,
     Table,
+    any_,
     bindparam,
     case,
     column,
@@ -116,8 +117,12 @@ def _upsert_people_statement() -> Any:
         .cte("written")
     )
 
+    # `= ANY(ARRAY(subquery))`: an init plan, so the child rows are found by their primary
+    # key (`IN (subquery)` plans a hash join over a scan of the whole child table).
+    ids = func.array(select(written.c.id).scalar_subquery())
+
     def clear(table: Table) -> Any:
-        return delete(table).where(table.c.person_id.in_(select(written.c.id))).cte(table.name)
+        return delete(table).where(table.c.person_id == any_(ids)).cte(table.name)
 
     cleared = [clear(tb) for tb in (t.person_work_history, t.person_promotions)]
     cleared += [clear(tb) for tb in (t.person_past_employer, t.person_tenure)]

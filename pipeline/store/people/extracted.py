@@ -111,8 +111,12 @@ def _upsert_profiles_statement() -> Any:
         .cte("written")
     )
 
+    # `= ANY(ARRAY(subquery))`: an init plan, so the child rows are found by their primary
+    # key (`IN (subquery)` plans a hash join over a scan of the whole child table).
+    urls = func.array(select(written.c.linkedin_url).scalar_subquery())
+
     def clear(table: Table) -> Delete:
-        return delete(table).where(table.c.linkedin_url.in_(select(written.c.linkedin_url)))
+        return delete(table).where(table.c.linkedin_url == any_(urls))
 
     return select(written.c.linkedin_url).add_cte(
         clear(t.person_experience).cte("experience"), clear(t.person_education).cte("education")
