@@ -37,6 +37,9 @@ SPEC_TTL_S = 30 * 24 * 3600
 #: Body fields that describe the callback and are kept out of the message once read.
 FIELDS = ("callback_url", "callback_token")
 
+#: Attribute of the in-flight message holding the callback its own body named (if any).
+SPEC_ATTRIBUTE = "hq_callback_spec"
+
 
 def spec_key(namespace: str, job_id: str) -> str:
     """Where a job's callback is kept in Redis."""
@@ -73,12 +76,20 @@ class Callbacks(Middleware):
     def __init__(self, *, engine_factory: Callable[[], Engine]) -> None:
         self.engine_factory = engine_factory
 
+    @property
+    def actor_options(self) -> set[str]:
+        #: `callback_in_body=True`: the actor's message is its job's only one and comes
+        #: straight from the request (a lookup), so a callback can only be in its body and
+        #: none is read from Redis when the body names none (one Redis read less a job).
+        return {"callback_in_body"}
+
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         job_id = message_job_id(message)
         body = message.kwargs.get("body")
         if not job_id or not isinstance(body, dict):
             return
         message.kwargs["body"], spec = take_spec(body)
+        setattr(message, SPEC_ATTRIBUTE, spec)
         if spec is not None:
             client: Any = broker.client  # type: ignore[attr-defined]
             key = spec_key(broker.namespace, job_id)  # type: ignore[attr-defined]
@@ -98,11 +109,18 @@ class Callbacks(Middleware):
         if job_id is None:
             return
         try:
-            spec = load_spec(broker.client, broker.namespace, job_id)  # type: ignore[attr-defined]
+            spec = self._spec(broker, message, job_id)
             if spec is not None:
                 self._queue_if_final(broker, job_id, spec)
         except Exception as err:  # Redis or PostgreSQL down: the job itself is unaffected
             log.warning("could not queue the callback of job %s: %r", job_id, err)
+
+    def _spec(self, broker: dramatiq.Broker, message: Any, job_id: str) -> dict[str, Any] | None:
+        """The job's callback: from its own body when its actor says it can only be there."""
+        if broker.get_actor(message.actor_name).options.get("callback_in_body"):
+            spec: dict[str, Any] | None = getattr(message, SPEC_ATTRIBUTE, None)
+            return spec
+        return load_spec(broker.client, broker.namespace, job_id)  # type: ignore[attr-defined]
 
     def _queue_if_final(self, broker: dramatiq.Broker, job_id: str, spec: dict[str, Any]) -> None:
         """Record and send the delivery in one transaction, once the job is final."""

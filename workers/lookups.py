@@ -40,11 +40,15 @@ LISTED_RESYNC_JOBS = 100
 BACKFILL_TIME_LIMIT_MS = 30 * 60 * 1000
 
 
-#: What both lookup actors share: the result kept for the gateway (their queue: `names`).
+#: What both lookup actors share: the result kept for the gateway (their queue: `names`);
+#: no running marker for an answer of a few milliseconds, and a callback only if the
+#: request's body named one (`Tracking`, `Callbacks`): two Redis round trips less a lookup.
 _LOOKUP_OPTIONS: dict[str, Any] = {
     "store_results": True,
     "throws": PERMANENT,
     "stage_seq": 1,
+    "mark_running": False,
+    "callback_in_body": True,
 }
 
 

@@ -148,7 +148,9 @@ class Tracking(Middleware):
 
     @property
     def actor_options(self) -> set[str]:
-        return {"job_kind", "stage_seq"}
+        #: `mark_running=False`: no running marker (an actor answered in milliseconds, a
+        #: lookup, whose job shows queued until its answer is recorded: one Redis write less).
+        return {"job_kind", "stage_seq", "mark_running"}
 
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         if message_job_id(message) is None:
@@ -156,7 +158,8 @@ class Tracking(Middleware):
         self._check_replay(message)
         attempt = _attempt(broker, message)
         setattr(message, RUN_ATTRIBUTE, StageRun(attempt))
-        self._mark_running(broker, attempt)
+        if broker.get_actor(message.actor_name).options.get("mark_running", True):
+            self._mark_running(broker, attempt)
 
     def _mark_running(self, broker: dramatiq.Broker, attempt: Attempt) -> None:
         """Keep the attempt in Redis while it runs; a failure only hides it from `GET /jobs`."""

@@ -7,7 +7,8 @@ pyproject.toml); `tests/unit/test_transport.py` fails when an upgrade changes it
   `<ns>:<queue>.msgs`; a delay queue is the queue named `<queue>.DQ`; the ids a worker
   took sit in `<ns>:__acks__.<worker>.<queue>` until acknowledged.
 - `DISPATCH_LUA` is dramatiq's own enqueue/fetch/ack script; `ACCEPT_LUA` is the gateway's
-  one-round-trip ingest, which stores a message exactly as its "enqueue" command does.
+  one-round-trip ingest and `SEND_LUA` its plain send (lookups, imports), which store a
+  message exactly as its "enqueue" command does.
 - `Enqueuer`: async accept and send for the gateway. `dramatiq.Actor.send` blocks on a
   synchronous Redis call, which a FastAPI app would have to push to a thread pool per
   request; this builds the very message `send` would build and writes it over
@@ -50,9 +51,6 @@ DISPATCH_LUA_SHA256 = "ba4d872e4fb204ebc3f73ca4719265a9946d70e847856c125314f01a8
 
 #: Most result waits one gateway process runs at once (`HQ_LOOKUP_MAX_WAITS` sets it).
 DEFAULT_MAX_WAITS = 64
-
-#: Lua max stack dramatiq would compute; unused by the "enqueue" command but part of the args.
-_UNUSED_MAX_UNPACK = 1000
 
 #: How long a broker command keeps retrying while Redis is unreachable (a restart, a
 #: failover) before it raises. Dramatiq drops a consumer's in-memory delayed messages on
@@ -130,6 +128,18 @@ return false
 """
 
 
+#: Enqueues one message, stored exactly as dispatch.lua's "enqueue" stores it (make sure
+#: this stays synchronized with it), and nothing else: "enqueue" also adds the sender to
+#: the workers' heartbeat set, where a gateway that fetches nothing only goes stale, and
+#: every maintenance pass that finds it stale then scans Redis's whole key space (`KEYS`)
+#: for its acks before dropping it, until the next send adds it again.
+#: KEYS: queue list, queue's message hash. ARGV: Redis message id, message.
+SEND_LUA = """
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('RPUSH', KEYS[1], ARGV[1])
+"""
+
+
 class Address(Protocol):
     """Where a message goes: a `dramatiq.Actor`, or an actor's name and queue."""
 
@@ -189,27 +199,17 @@ class Enqueuer:
         self.waits = waits if waits is not None else client
         self.max_waits = max_waits
         self._waiting = 0
-        self._dispatch = client.register_script(DISPATCH_LUA)
+        self._send = autopipe.for_client(client).register_script(SEND_LUA)
         self._accept = autopipe.for_client(client).register_script(ACCEPT_LUA)
 
     async def send(self, actor: Address, **kwargs: Any) -> dramatiq.Message[Any]:
         """Enqueue `actor(**kwargs)`; returns the message (its id is the result key)."""
         message = _message(actor, kwargs)
+        ns, queue = self.broker.namespace, message.queue_name
         self.broker.emit_before("enqueue", message, None)
-        await self._dispatch(
-            keys=[self.broker.namespace],
-            args=[
-                "enqueue",
-                int(time.time() * 1000),
-                message.queue_name,
-                self.broker.broker_id,
-                self.broker.heartbeat_timeout,
-                self.broker.dead_message_ttl,
-                0,
-                _UNUSED_MAX_UNPACK,
-                message.options["redis_message_id"],
-                message.encode(),
-            ],
+        await self._send(
+            keys=[queue_key(ns, queue), messages_key(ns, queue)],
+            args=[message.options["redis_message_id"], message.encode()],
         )
         self.broker.emit_after("enqueue", message, None)
         return message

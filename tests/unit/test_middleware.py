@@ -18,6 +18,8 @@ from dramatiq.middleware import Retries
 from sqlalchemy import exc as sa_exc
 
 from pipeline.errors import TransientError, UnknownShapeError
+from workers.broker import get_engine
+from workers.callbacks import Callbacks, load_spec, spec_key
 from workers.retry_policy import NEXT_ATTEMPT_OPTION, GuardedRetries, backoff_ms, classify
 from workers.transport import HqRedisBroker
 
@@ -248,3 +250,42 @@ def test_broker_commands_give_up_after_their_patience() -> None:
     with pytest.raises(redis.ConnectionError):
         broker.do_qsize("q")
     assert 0.2 < time.monotonic() - started < 2
+
+
+def _callbacks_broker() -> tuple[HqRedisBroker, Callbacks]:
+    callbacks = Callbacks(engine_factory=get_engine)  # no job here ends: never connects
+    broker = HqRedisBroker(
+        poll_ms=50, client=fakeredis.FakeRedis(), namespace="cb", middleware=[callbacks]
+    )
+    for name, in_body in (("lookup", True), ("last_stage", False)):
+        declare = dramatiq.actor(actor_name=name, broker=broker, callback_in_body=in_body)
+        declare(lambda **_: None)
+    return broker, callbacks
+
+
+def _in_flight(actor: str, body: dict[str, Any]) -> MessageProxy:
+    kwargs = {"job_id": "j1", "body": body}
+    message: dramatiq.Message[Any] = dramatiq.Message(
+        queue_name="default", actor_name=actor, args=(), kwargs=kwargs, options={}
+    )
+    return MessageProxy(message)
+
+
+def _url(spec: dict[str, Any] | None) -> str | None:
+    return None if spec is None else str(spec["url"])
+
+
+def test_a_callback_in_body_actor_reads_its_callback_from_its_body_alone() -> None:
+    broker, callbacks = _callbacks_broker()
+    broker.client.set(spec_key("cb", "j1"), b'{"url": "https://stored.example/x"}')
+    plain = _in_flight("lookup", {"job_title": "CEO"})
+    named = _in_flight("lookup", {"job_title": "CEO", "callback_url": "https://c.example/h"})
+    later_stage = _in_flight("last_stage", {})
+    for message in (plain, named, later_stage):
+        callbacks.before_process_message(broker, message)
+
+    assert _url(callbacks._spec(broker, plain, "j1")) is None  # Redis holds one: not read
+    assert _url(callbacks._spec(broker, named, "j1")) == "https://c.example/h"
+    assert named.kwargs["body"] == {"job_title": "CEO"}  # kept out of the message
+    assert _url(load_spec(broker.client, "cb", "j1")) == "https://c.example/h"
+    assert _url(callbacks._spec(broker, later_stage, "j1")) == "https://c.example/h"

@@ -40,11 +40,11 @@ def test_only_real_redis_lets_the_lookup_queue_block() -> None:
     assert poll_intervals(real).blocking == {LOOKUP_QUEUE}
 
 
-def test_stage_queues_block_only_when_asked_and_delay_queues_never() -> None:
+def test_stage_queues_block_unless_told_to_poll_and_delay_queues_never() -> None:
     url = "redis://127.0.0.1:6379/0"
-    polls = poll_intervals(Settings(redis_url=url))
+    polls = poll_intervals(Settings(redis_url=url, HQ_BLOCKING_STAGE_QUEUES=False))
     assert (polls.blocks(LOOKUP_QUEUE), polls.blocks("sync_core")) == (True, False)
-    polls = poll_intervals(Settings(redis_url=url, HQ_BLOCKING_STAGE_QUEUES=True))
+    polls = poll_intervals(Settings(redis_url=url))
     assert polls.blocks("sync_core") and not polls.blocks("sync_core.DQ")
     assert not poll_intervals(Settings(HQ_BLOCKING_STAGE_QUEUES=True)).blocks("sync_core")
 

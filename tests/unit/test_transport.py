@@ -77,6 +77,8 @@ def test_dramatiq_consumes_what_the_transport_accepts(
         await enqueuer.send(actor, job_id="j2", n=2)
 
     asyncio.run(accept_then_send())
+    # The gateway fetches nothing: it never joins the workers' heartbeats (see SEND_LUA).
+    assert broker.client.zcard(f"{broker.namespace}:__heartbeats__") == 0
     consumer = broker.consume("q", prefetch=2, timeout=100)
     received = [next(consumer), next(consumer)]
     assert [m.kwargs for m in received] == [{"job_id": "j1", "n": 1}, {"job_id": "j2", "n": 2}]
