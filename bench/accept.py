@@ -1,4 +1,12 @@
-"""Accept: webhook throughput and p99 of the real gateway vs a bare FastAPI endpoint.
+"""Accept: webhook throughput and p99 of the real gateway vs a plain FastAPI endpoint.
+
+The baseline (`bench.apps.bare_app`) is what an outside user would write for the same
+webhook: a stock FastAPI app parsing the same body into a plain model of its top-level
+fields. The gateway runs with rate limiting off (`env.service_env`), so both answer every
+request; `--profile-dir` also prints, for each app, its server CPU per request split into
+the parts of accepting a webhook (`PARTS`: auth, JSON parse, body model, Clay lint and
+bounds walk, exact-number check, de-dup hash, enqueue, 202 answer, routing, dependencies,
+framework, server), measured from py-spy's samples.
 
 Both apps run as one uvicorn process on a loopback port, loaded from this process (wrk if
 installed, else `bench.load`'s asyncio client) with 8–30 KB bodies, each one unique so
@@ -207,20 +215,55 @@ def _cpu_ms(result: load.LoadResult) -> float:
     return 1000 * (result.cpu_seconds or 0.0) / max(1, result.requests)
 
 
+#: What a request costs, by part (`profiling.shares`): frames of the parts that claim what
+#: they call first (the JSON read inside the exact-number check is the check's), then the
+#: rest; whatever else runs inside the app is "framework" (middleware, routing, FastAPI's
+#: request handling), and what runs outside it "server and event loop" (uvicorn, asyncio).
+PARTS: tuple[profiling.Part, ...] = (
+    ("auth", ("Guard._admit", "get_caller", "get_admin (", "get_client ("), True),
+    ("auth", ("HTTPBearer.__call__", "APIKeyHeader.__call__"), True),
+    ("Clay lint and bounds walk", ("bounds_problem", "clean_body", "_lint_clay_values"), True),
+    ("exact-number check", ("exact_json", "may_be_inexact", "loads_exactly"), True),
+    ("JSON parse", ("Request.json", "JsonBodyRequest.json", "loads_standard"), True),
+    ("de-dup hash", ("content_key", "_dedup_key"), True),
+    ("enqueue (message, Lua script)", ("Enqueuer.accept", "autopipe.py", "redis/"), True),
+    ("202 answer", ("_accepted (", "job_url", "serialize_response", "PlainAccepted"), True),
+    ("202 answer", ("starlette/responses.py",), True),
+    ("body model (pydantic)", ("validate_python", "request_body_to_args"), False),
+    ("dependencies", ("solve_dependencies",), False),
+    ("routing", ("_match (", ".matches (", "url_path_for"), False),
+)
+
+
 def _profile(service_env: dict[str, str], args: argparse.Namespace, generator: str) -> None:
-    """Load the gateway once more under py-spy and print where its time goes."""
+    """Load each app once more under py-spy; print where its time goes, by part, in µs."""
     out = Path(args.profile_dir)
-    server = _warm_server(
-        "gateway", service_env, args, generator=generator, name="accept-profiled", tag="profile"
-    )
-    with server as (port, pid), profiling.record(pid, out / "accept", seconds=args.accept_seconds):
-        drive(
-            port,
-            generator=generator,
-            connections=args.accept_connections,
-            seconds=args.accept_seconds,
-            tag="profile",
-        )
+    for app in ("bare", "gateway"):
+        name = f"accept-profiled-{app}"
+        server = _warm_server(app, service_env, args, generator=generator, name=name, tag=name)
+        raw = out / f"accept-{app}"
+        with server as (port, pid), profiling.record(pid, raw, seconds=args.accept_seconds):
+            before = _cpu(pid)
+            result = drive(
+                port,
+                generator=generator,
+                connections=args.accept_connections,
+                seconds=args.accept_seconds,
+                tag=name,
+            )
+            result.cpu_seconds = _cpu(pid) - before
+        _print_parts(app, raw.with_suffix(".txt"), _cpu_ms(result))
+
+
+def _print_parts(app: str, raw: Path, cpu_ms: float) -> None:
+    """The profile's shares as µs of server CPU per request (py-spy samples GIL time only)."""
+    if not raw.exists():
+        return
+    counts = profiling.shares(raw.read_text(), PARTS, within="FastAPI.__call__", rest="framework")
+    total = sum(counts.values()) or 1
+    print(f"  {app}: {1000 * cpu_ms:.0f} µs of server CPU per request, by part:")
+    for part, count in counts.most_common():
+        print(f"    {1000 * cpu_ms * count / total:6.0f} µs  {100 * count / total:5.1f}%  {part}")
 
 
 def run(args: argparse.Namespace) -> list[Figure]:

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,3 +189,39 @@ def describe_cpu(used: dict[str, float], seconds: float) -> str:
     """CPU use per group as cores busy (1.0 = one core all the time)."""
     parts = [f"{name} {value / seconds:.2f}" for name, value in used.items()]
     return "  CPU cores busy: " + ", ".join(parts)
+
+
+#: A part of a request's work: its name, the frames that belong to it (substrings of
+#: py-spy's `func (file:line)`), and whether it claims everything it calls.
+Part = tuple[str, tuple[str, ...], bool]
+
+
+def shares(raw: str, parts: Sequence[Part], *, within: str, rest: str) -> Counter[str]:
+    """Samples per part, from py-spy's collapsed stacks.
+
+    A sample goes to the innermost frame of a part that claims what it calls (so the JSON
+    read inside the exact-number check is the check's), else to the innermost frame of any
+    other part (tasks the app started count too: a shared Redis pipeline's), else to
+    `rest` if its stack passes through a frame containing `within` (the app), else to
+    "server and event loop".
+    """
+    counts: Counter[str] = Counter()
+    for line in raw.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        frames = stack.split(";")
+        part = _part(frames, parts)
+        if part is None:  # in the app, or in the server (uvicorn) and the event loop
+            part = rest if any(within in frame for frame in frames) else "server and event loop"
+        counts[part] += int(count_text)
+    return counts
+
+
+def _part(frames: list[str], parts: Sequence[Part]) -> str | None:
+    for claiming in (True, False):
+        for frame in reversed(frames):
+            for name, patterns, claims in parts:
+                if claims == claiming and any(p in frame for p in patterns):
+                    return name
+    return None

@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from gateway.deps import AdminDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
-from gateway.routes import QUEUED_TTL_S, Force, IdempotencyKey, accept
+from gateway.routes import QUEUED_TTL_S, Force, IdempotencyKey, accept, job_url
 from schemas.api import JobAccepted
 from schemas.reference_api import (
     JobTitleLookup,
@@ -71,8 +71,7 @@ async def _queued(request: Request, enqueuer: Enqueuer, job_id: str, *, kind: st
         await enqueuer.note_queued(job_id, {"kind": kind}, ttl_s=QUEUED_TTL_S)
     except RedisError as err:  # the worker creates the job's row all the same
         log.warning("could not mark lookup %s queued: %r", job_id, err)
-    status_url = str(request.url_for("get_job", job_id=job_id))
-    accepted = JobAccepted(job_id=job_id, status_url=status_url)
+    accepted = JobAccepted(job_id=job_id, status_url=job_url(request, job_id))
     return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
 
 

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from gateway.auth import Principal
 from gateway.deps import ClientDep, PrincipalDep, Services, ServicesDep
 from gateway.errors import ApiError, error_answer
-from gateway.routes import Force, IdempotencyKey, accept, exact_json
+from gateway.routes import Force, IdempotencyKey, JsonBodyRoute, accept, exact_json
 from gateway.routes_leads import readable_lead
 from pipeline import jsoncodec
 from pipeline.store import workflows as store
@@ -31,7 +31,8 @@ from schemas.leads_api import LeadIngest
 from schemas.webhooks import Inbound
 from workers import names
 
-router = APIRouter(tags=["workflows"])
+#: Its routes read bodies with orjson (`JsonBodyRoute`): they are nearly all the traffic.
+router = APIRouter(tags=["workflows"], route_class=JsonBodyRoute)
 
 #: The first stage of each chain a definition may name (`Definition.chain`).
 _FIRST_STAGES: dict[str, names.ActorName] = {

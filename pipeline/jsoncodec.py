@@ -23,6 +23,8 @@ from typing import Any
 
 import orjson
 
+from schemas import lint
+
 #: Every digit and `.` byte as "0", `e`/`E` as "e", every other byte as " ": in the
 #: translation a run of 17 zeros is a run of 17+ digits and dots, which may be an integer
 #: orjson cannot read exactly (int64 has 19 digits) or a decimal a double cannot hold (17
@@ -143,6 +145,27 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """Parse JSON exactly: huge integers stay integers, long or tiny decimals `Decimal`s."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     return loads_exactly(raw) if may_be_inexact(raw) else orjson.loads(raw)
+
+
+def loads_standard(raw: bytes, *, inexact: bool | None = None) -> Any:
+    """`json.loads(raw)`: the same value, or the same error, at orjson's speed where orjson
+    reads the same.
+
+    They differ only on numbers `may_be_inexact` flags (orjson reads an integer beyond 64
+    bits as a float, `1e400` as an error, json as inf) and on what orjson refuses and the
+    standard library takes (`NaN`, `Infinity`, lone surrogates, a byte-order mark, UTF-16):
+    a flagged body, and any orjson refuses, is read by the standard library. An object
+    orjson read comes back as a `schemas.lint.FiniteJson` (a dict). `inexact`: the
+    caller's `may_be_inexact(raw)`, if it has it.
+    """
+    if not (may_be_inexact(raw) if inexact is None else inexact):
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+        else:  # orjson read no NaN or Infinity: say so to the body checks
+            return lint.FiniteJson(value) if type(value) is dict else value
+    return json.loads(raw)
 
 
 def loads_exactly(raw: bytes) -> Any:

@@ -128,6 +128,13 @@ def _clean_known(value: Any, spec: FieldSpec | None) -> Any:
     return value
 
 
+class FiniteJson(dict[str, Any]):
+    """A JSON object read by a parser that refuses NaN and Infinity (`jsoncodec.loads_standard`
+    reading with orjson), so nothing in it is a non-finite number and `bounds_problem` need
+    not look for one (the standard library's `json.loads`, FastAPI's, reads both).
+    """
+
+
 def bounds_problem(data: object) -> LintError | None:
     """The first value over the size limits, or that PostgreSQL cannot store, as an error."""
     if _plainly_within_bounds(data):
@@ -146,8 +153,10 @@ def _plainly_within_bounds(data: object) -> bool:
 
     Reads orjson's encoding, which refuses lone surrogates, non-string keys and very deep
     nesting, escapes NUL as `\\u0000`, writes NaN and Infinity as `null` and spends at
-    least one byte on each character of a string. Every test errs towards False, which
-    only means that `bounds_problem` walks the value in Python.
+    least one byte on each character of a string; a `null` is told from a NaN by reading
+    the encoding back and comparing (~60 µs on a 17 KB body), unless `data` is a
+    `FiniteJson`. Every test errs towards False, which only means that `bounds_problem`
+    walks the value in Python.
     """
     try:
         encoded = orjson.dumps(data)
@@ -159,12 +168,14 @@ def _plainly_within_bounds(data: object) -> bool:
     if b"\\" in encoded:
         masked = encoded.replace(b"\\\\", b"__").replace(b'\\"', b"__")
     parts = masked.split(b'"')
-    texts, structure = parts[1::2], b"".join(parts[::2])
-    longest = max(map(len, texts), default=0)
-    if longest > MAX_STRING_CHARS or (longest > MAX_KEY_CHARS and _long_key(parts)):
-        return False
-    if b"null" in structure and orjson.loads(encoded) != data:  # a NaN or Infinity
-        return False
+    if max(map(len, parts)) > min(MAX_KEY_CHARS, MAX_STRING_CHARS):  # a text may be too long
+        longest = max(map(len, parts[1::2]), default=0)
+        if longest > MAX_STRING_CHARS or (longest > MAX_KEY_CHARS and _long_key(parts)):
+            return False
+    structure = b"".join(parts[::2])
+    if b"null" in structure and not isinstance(data, FiniteJson):
+        if orjson.loads(encoded) != data:  # a NaN or Infinity
+            return False
     steps = array("b", structure.translate(_BRACKET_STEPS, _NOT_BRACKETS))
     return max(accumulate(steps), default=0) <= MAX_DEPTH
 

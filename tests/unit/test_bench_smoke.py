@@ -90,3 +90,40 @@ def test_lookups_beside_healthz_come_back_whole_from_the_loader_process() -> Non
     assert pair.unanswered() == 2  # a 202 is a wait that ran out, not an answer
     assert pair.p99_over() == pytest.approx(200 - 2)
     assert "2 of 100 not 200" in pair.line()
+
+
+def test_the_bare_baseline_takes_the_bodies_and_answers_202() -> None:
+    from fastapi.testclient import TestClient
+
+    from bench.apps import INGEST_PATH, bare_app
+
+    with TestClient(bare_app()) as client:
+        json_type = {"Content-Type": "application/json"}
+        response = client.post(INGEST_PATH, content=payloads.encoded(3), headers=json_type)
+        refused = client.post(INGEST_PATH, json={"linkedin_url": "x"})
+
+    assert response.status_code == 202 and response.json()["job_id"]
+    assert refused.status_code == 422
+
+
+def test_profile_shares_go_to_the_innermost_claiming_part() -> None:
+    from bench.accept import PARTS
+
+    raw = (
+        "run (uvicorn/x.py:1);FastAPI.__call__ (fastapi/applications.py:9);"
+        "exact_json (gateway/routes.py:5);raw_decode (json/decoder.py:3) 3\n"
+        "run (uvicorn/x.py:1);FastAPI.__call__ (fastapi/applications.py:9);"
+        "solve_dependencies (fastapi/dependencies/utils.py:7) 2\n"
+        "run (uvicorn/x.py:1);FastAPI.__call__ (fastapi/applications.py:9);x (fastapi/y.py:1) 1\n"
+        "run (uvicorn/x.py:1);_send (workers/autopipe.py:4) 4\n"
+        "run (uvicorn/x.py:1);data_received (uvicorn/h.py:2) 5\n"
+    )
+    shares = profiling.shares(raw, PARTS, within="FastAPI.__call__", rest="framework")
+
+    assert shares == {
+        "exact-number check": 3,
+        "dependencies": 2,
+        "framework": 1,
+        "enqueue (message, Lua script)": 4,
+        "server and event loop": 5,
+    }

@@ -125,3 +125,48 @@ def test_the_token_scan_flags_exactly_what_a_whole_body_search_flags(text: str) 
     assert jsoncodec.may_be_inexact(raw) == (
         whole or jsoncodec._may_hold_integer_negative_zero(raw)
     )
+
+
+def _standard(raw: bytes) -> tuple[str, object]:
+    """What `json.loads` makes of `raw`: its value with every type, or its error's type."""
+    try:
+        value = json.loads(raw)
+    except Exception as err:
+        return ("error", type(err).__name__)
+    return ("value", repr(value))
+
+
+def _fast(raw: bytes) -> tuple[str, object]:
+    from pipeline import jsoncodec
+
+    try:
+        value = jsoncodec.loads_standard(raw)
+    except Exception as err:
+        return ("error", type(err).__name__)
+    return ("value", repr(value))
+
+
+_JSON_BITS = st.sampled_from(
+    [
+        *("0", "-0", "-0.0", "1.5", "12345678901234567", "18446744073709551616", "1e400"),
+        *("2E-3", "NaN", "-Infinity", '"\\ud800"', '"\\ud83d\\ude00"', '"é\\u0000"', "null"),
+        *("true", '"a"', "[", "]", "{", "}", ":", ",", " ", '"k":', "0.1234567890123456", "007"),
+    ]
+)
+
+
+@settings(max_examples=1500)
+@given(st.lists(_JSON_BITS, max_size=12), st.sampled_from(["", "\ufeff"]))
+def test_loads_standard_reads_what_json_loads_reads(bits: list[str], bom: str) -> None:
+    """Value for value (types and float bits included, via repr), error type for error."""
+    raw = (bom + "".join(bits)).encode()
+    assert _fast(raw) == _standard(raw)
+
+
+@pytest.mark.parametrize("body", [*BODIES[:1], {"n": [1.5, -0.0, 10**15, "x" * 40]}])
+def test_loads_standard_reads_ordinary_bodies_with_orjson(body: dict[str, object]) -> None:
+    from pipeline import jsoncodec
+
+    raw = json.dumps(body).encode()
+    assert not jsoncodec.may_be_inexact(raw)
+    assert repr(jsoncodec.loads_standard(raw)) == repr(json.loads(raw))

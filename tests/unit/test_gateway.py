@@ -225,3 +225,48 @@ def test_a_lead_is_queued_exactly_as_sent(client: TestClient) -> None:
     assert lead["crm_id"] == 123456789012345678901234567890  # not rounded to a float
     assert (lead["client_domain"], lead["first_name"]) == (" Acme.com ", "  Ann ")
     assert lead["tags"] == ["a", None]
+
+
+def test_the_status_url_is_the_one_url_for_builds(client: TestClient) -> None:
+    from starlette.requests import Request
+
+    from gateway.routes import job_url
+
+    app = client.app
+    job_id = "4b2e0c1e-1111-2222-3333-444455556666"
+    for scheme, host, root in [("https", b"hq.example:8443", "/api/"), ("http", None, "")]:
+        headers = [(b"host", host)] if host else []
+        scope = {"type": "http", "app": app, "router": app.router, "scheme": scheme}  # type: ignore[attr-defined]
+        scope |= {"headers": headers, "server": ("gw", 80), "root_path": root, "path": "/"}
+        request = Request({**scope, "query_string": b""})
+        assert job_url(request, job_id) == str(request.url_for("get_job", job_id=job_id))
+
+
+def test_the_ingest_routes_come_first_and_no_other_route_takes_their_paths(
+    client: TestClient,
+) -> None:
+    from fastapi.routing import iter_route_contexts
+
+    from gateway import routes_workflows, security
+
+    ingest = {route.path for route in routes_workflows.router.routes}  # type: ignore[attr-defined]
+    paths = [context.path for context in iter_route_contexts(client.app.routes)]  # type: ignore[attr-defined]
+    first = paths.index(INGEST)
+    assert set(paths[first : first + len(ingest)]) == ingest
+    assert set(paths[:first]) <= security.public_paths(client.app)  # type: ignore[arg-type]
+    for context in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
+        regex = getattr(context.original_route, "path_regex", None)
+        if context.path not in ingest and regex is not None:
+            assert not any(regex.match(path) for path in ingest), context.path
+
+
+@pytest.mark.parametrize("number", ["NaN", "-Infinity", "1e400"])
+def test_a_non_finite_number_is_422_naming_it(client: TestClient, number: str) -> None:
+    """orjson refuses these and the standard library reads them: the checks still see them."""
+    raw = b'{"linkedin_url": "linkedin.com/in/a", "raw_payload": {"n": [1, %s]}}' % number.encode()
+    response = client.post(
+        INGEST, content=raw, headers={"X-API-Key": KEY, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == "raw_payload.n[1]"
+    assert _queued("store_raw") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -291,3 +292,14 @@ def test_the_message_body_is_the_json_dump_without_copies() -> None:
     assert message == model.model_dump(mode="json")
     assert list(message) == list(model.model_dump(mode="json"))
     assert message["raw_payload"] is model.raw_payload
+
+
+def test_a_body_orjson_read_skips_only_the_nan_check() -> None:
+    from pipeline import jsoncodec
+
+    raw = b'{"raw_payload": {"a": null, "b": [1.5, null], "c": "x"}}'
+    parsed = jsoncodec.loads_standard(raw)
+    assert isinstance(parsed, lint.FiniteJson) and parsed == orjson.loads(raw)
+    assert lint._plainly_within_bounds(parsed) and lint.bounds_problem(parsed) is None
+    assert not isinstance(jsoncodec.loads_standard(b'{"a": [NaN]}'), lint.FiniteJson)
+    assert not lint._plainly_within_bounds({"raw_payload": {"a": math.nan}})
