@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})",
     )
     parser.add_argument("--processes", type=int, default=2, help="worker processes (Procfile)")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    parser.add_argument("--threads", type=int, default=32, help="threads per worker process")
     parser.add_argument("--profile-dir", default=None, help="py-spy the gateway and the worker")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     for module in (accept, chain, lookup, memory, reprocess):
