@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 
 from pipeline import store
 from schemas.settings import Settings, get_settings
-from workers import callbacks, declare, encoder, observe
+from workers import callbacks, declare, encoder, observe, runtime
 from workers.middleware import Tracking
 from workers.names import LOOKUP_QUEUE
 from workers.queues import PollIntervals, SkipQueues, skip_list
@@ -164,6 +164,7 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> Re
     broker.add_middleware(observe.StageMetrics(), before=GuardedRetries)
     broker.add_middleware(observe.LogSetup(log_format=settings.log_format))
     broker.add_middleware(observe.Warmup())
+    broker.add_middleware(runtime.TunedGc())  # after Warmup: what it loads gets frozen
     broker.add_middleware(SkipQueues(skip_list(settings.worker_skip_queues)))
     return broker
 
