@@ -98,8 +98,24 @@ class Batcher(Generic[T, R]):
         self._leader: _Item[T] | None = None
 
     def submit(self, value: T) -> R:
-        """Run `value` in the next batch; its outcome, or its exception raised."""
+        """Run `value` in the next batch; its outcome, or its exception raised.
+
+        With a `max_size` of 1 there is no batching at all: the item runs at once in the
+        calling thread, beside any other thread's (as every message did before batching).
+        """
         item = _Item(value)
+        if self._size() == 1:
+            [outcome] = self._outcomes([value])
+            item.settle(outcome)
+        else:
+            self._join(item)
+        if isinstance(item.outcome, Exception):
+            raise item.outcome
+        result: R = item.outcome
+        return result
+
+    def _join(self, item: _Item[T]) -> None:
+        """Queue `item` and wait until it is settled, leading a batch when the lead is ours."""
         try:
             with self._lock:
                 self._queue.append(item)
@@ -112,14 +128,10 @@ class Batcher(Generic[T, R]):
                     item.wake.wait(WAIT_SLICE_S)
         finally:
             self._leave(item)
-        if isinstance(item.outcome, Exception):
-            raise item.outcome
-        outcome: R = item.outcome
-        return outcome
 
     def _lead(self, leader: _Item[T]) -> None:
         """Run the queued items (the leader's first) as one batch, then pass the lead on."""
-        size = self.max_size or get_settings().batch_max
+        size = self._size()
         with self._lock:
             batch = [self._queue.popleft() for _ in range(min(len(self._queue), size))]
         try:
@@ -133,6 +145,9 @@ class Batcher(Generic[T, R]):
         finally:
             with self._lock:
                 self._pass_lead(leader)
+
+    def _size(self) -> int:
+        return self.max_size or get_settings().batch_max
 
     def _outcomes(self, values: list[T]) -> list[R | Exception]:
         """The batch's outcomes; each item alone again if the set failed."""

@@ -242,3 +242,26 @@ def test_an_outage_fails_every_item_at_once_without_running_them_alone() -> None
     assert all(isinstance(rest[v], OperationalError) for v in "abc")
     assert len({id(rest[v]) for v in "abc"}) == 3  # each thread raised its own copy
     assert stage.calls == [["first"], ["a", "b", "c"]]
+
+
+def test_a_max_size_of_one_runs_each_item_in_its_own_thread_at_once() -> None:
+    inside, release = threading.Semaphore(0), threading.Event()
+
+    def stage(values: Sequence[str]) -> list[str | Exception]:
+        inside.release()
+        assert release.wait(5)
+        return [v.upper() for v in values]
+
+    batcher: Batcher[str, str] = Batcher("s", stage, max_size=1)
+    results: dict[str, Any] = {}
+    threads = [
+        threading.Thread(target=lambda v=v: results.update({v: batcher.submit(v)})) for v in "abc"
+    ]
+    for thread in threads:
+        thread.start()
+    for _ in "abc":  # all three are inside the stage at the same time: nobody queues
+        assert inside.acquire(timeout=5)
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert results == {"a": "A", "b": "B", "c": "C"}
