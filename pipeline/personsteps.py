@@ -13,6 +13,12 @@ Failure contract (what lets a batch isolate a bad item):
 
 Within one call, items that name the same person are applied in their order, as if they
 had come one after another (a later payload of a person sees the earlier one's rows).
+
+Each step runs a fixed number of multi-row statements whatever the number of items (store
+1, extract 3, prepare 7, sync 4; a person repeated in the call adds 2 per repeat to
+extract, and a profile whose companies need a merge runs alone): the SQL is per set, the
+Python transforms (extract, derive, classification, company identity's replay) per item.
+`tests/integration/test_personsteps.py` holds one call to the rows of one call per item.
 """
 
 from __future__ import annotations
