@@ -220,7 +220,7 @@ def _cpu_ms(result: load.LoadResult) -> float:
 #: rest; whatever else runs inside the app is "framework" (middleware, routing, FastAPI's
 #: request handling), and what runs outside it "server and event loop" (uvicorn, asyncio).
 PARTS: tuple[profiling.Part, ...] = (
-    ("auth", ("Guard._admit", "get_caller", "get_admin (", "get_client ("), True),
+    ("auth", ("Guard._admit", "caller (gateway", "get_admin (", "get_client ("), True),
     ("auth", ("HTTPBearer.__call__", "APIKeyHeader.__call__"), True),
     ("Clay lint and bounds walk", ("bounds_problem", "clean_body", "_lint_clay_values"), True),
     ("exact-number check", ("exact_json", "may_be_inexact", "loads_exactly"), True),
