@@ -157,9 +157,11 @@ def build_broker(settings: Settings, *, client: redis.Redis | None = None) -> Re
         )
     )
     backend = RedisBackend(client=client, namespace=f"{settings.queue_namespace}-results")
-    broker.add_middleware(Results(backend=backend, result_ttl=RESULT_TTL_MS))
-    # Callbacks reads what Tracking committed (so it goes first); StageMetrics reads what
-    # GuardedRetries decided (so it goes before it).
+    # Results publishes a lookup's answer only after Tracking has recorded it (so it goes
+    # first): the gateway answers the moment it sees the result, and the caller's next
+    # `GET /jobs/{id}` must find the job. Callbacks reads what Tracking committed (so it
+    # goes first too); StageMetrics reads what GuardedRetries decided (so it goes before it).
+    broker.add_middleware(Results(backend=backend, result_ttl=RESULT_TTL_MS), before=Tracking)
     broker.add_middleware(callbacks.Callbacks(engine_factory=get_engine), before=Tracking)
     broker.add_middleware(observe.StageMetrics(), before=GuardedRetries)
     broker.add_middleware(observe.LogSetup(log_format=settings.log_format))

@@ -46,3 +46,16 @@ def test_a_declared_actor_runs_and_sends_through_the_global_broker(
     assert stages.sync_core.bound() is declared.get_actor("sync_core")
     message = stages.extract_profile.send(job_id="j", raw_id=1)
     assert (message.queue_name, message.kwargs) == ("extract_profile", {"job_id": "j", "raw_id": 1})
+
+
+def test_an_answer_is_published_only_after_its_job_is_recorded(declared: dramatiq.Broker) -> None:
+    """`after_*` hooks run in reverse: Tracking records the outcome, Callbacks reads it, then
+    Results publishes a lookup's answer (the gateway answers at once, and the caller's next
+    `GET /jobs/{id}` must find the job: with Results first it was a 404 now and then)."""
+    from dramatiq.results import Results
+
+    from workers.callbacks import Callbacks
+    from workers.middleware import Tracking
+
+    after_order = [type(m) for m in reversed(declared.middleware)]
+    assert after_order.index(Tracking) < after_order.index(Callbacks) < after_order.index(Results)
