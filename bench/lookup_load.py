@@ -14,6 +14,7 @@ import argparse
 import json
 import random
 import sys
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -114,6 +115,9 @@ class Pair:
 
     lookups: load.LoadResult
     health: load.LoadResult
+    #: CPU seconds the loader's own process spent sending both (what it takes from the
+    #: machine the stack runs on).
+    loader_cpu_s: float = 0.0
 
     def unanswered(self) -> int:
         """Lookups not answered in the request (a 202 is a wait that ran out)."""
@@ -130,15 +134,21 @@ class Pair:
             f"lookup p50 {look.percentile_ms(0.5):.1f} / p99 {look.percentile_ms(0.99):.1f} ms"
             f" ({self.unanswered()} of {look.requests} not 200: {dict(look.statuses)}),"
             f" healthz p50 {health.percentile_ms(0.5):.1f}"
-            f" / p99 {health.percentile_ms(0.99):.1f} ms; p99 difference {self.p99_over():.1f} ms"
+            f" / p99 {health.percentile_ms(0.99):.1f} ms; p99 difference {self.p99_over():.1f} ms;"
+            f" loader CPU {1000 * self.loader_cpu_s / max(look.requests + health.requests, 1):.2f}"
+            " ms a request"
         )
 
     def as_json(self) -> dict[str, Any]:
-        return {"lookups": _dump(self.lookups), "health": _dump(self.health)}
+        return {
+            "lookups": _dump(self.lookups),
+            "health": _dump(self.health),
+            "loader_cpu_s": self.loader_cpu_s,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pair:
-        return cls(_load(data["lookups"]), _load(data["health"]))
+        return cls(_load(data["lookups"]), _load(data["health"]), data["loader_cpu_s"])
 
 
 def alternate(
@@ -156,12 +166,13 @@ def alternate(
     `during_lookups` wraps each lookup block (e.g. a CPU meter).
     """
     pair = Pair(load.LoadResult(seconds=0.0), load.LoadResult(seconds=0.0))
-    block = seconds / rounds
+    block, cpu_before = seconds / rounds, time.process_time()
     for number in range(rounds):
         with during_lookups():
             part = routed(port, key, mix[number * int(rate * block) :], rate=rate, seconds=block)
         _add(pair.lookups, part)
         _add(pair.health, healthz(port, rate=rate, seconds=block))
+    pair.loader_cpu_s = time.process_time() - cpu_before
     return pair
 
 
