@@ -38,8 +38,8 @@ BENCH = "chain"
 PERSON_QUEUES = ("store_raw", "extract_profile", "sync_core")
 #: The no-op chain's queues, in order (its actors are in `bench.chain_actors`).
 NOOP_QUEUES = ("bench_noop_1", "bench_noop_2", "bench_noop_3")
-#: Target: profiles/s ≥ 0.6× no-op chains/s on the same workers.
-MIN_RATIO = 0.6
+#: Target (issue 18): profiles/s with full job tracking ≥ 0.4× no-op chains/s on the same workers.
+MIN_RATIO = 0.4
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
