@@ -93,12 +93,28 @@ def _person(api: httpx.Client, slug: str, **raw: Any) -> str:
 def _go(browser: Any, element: Any) -> None:
     """Click a link or submit button and wait until the next page has replaced this one."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 30).until(lambda _driver: _gone(page))
+
+
+def _gone(element: Any) -> bool:
+    """Whether `element`'s page has been replaced (`staleness_of`, plus the race in which
+    ChromeDriver, asked about a node of a page being torn down, answers "unknown error: Node
+    with given id does not belong to the document" instead of "stale element")."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as err:
+        if "does not belong to the document" in str(err.msg):
+            return True
+        raise
+    return False
 
 
 def _screenshot(browser: Any, name: str) -> None:
