@@ -120,14 +120,19 @@ def _url_host(value: str) -> list[str] | None:
     return host_labels(host)
 
 
-def domain(value: str | None) -> str | None:
-    """Normalise a website, URL or host to the company-domain key (``acme.com``)."""
+def _url_text(value: object) -> str | None:
+    """A text that may be a URL or host, NFKC-normalised; None if it is not a string or
+    holds whitespace inside (`domain` and the LinkedIn readers share this first step)."""
     if not isinstance(value, str):
         return None
-    value = _nfkc(value)
-    if _SPACE.search(value.strip()):
-        return None
-    labels = _url_host(value)
+    text = _nfkc(value)
+    return None if _SPACE.search(text.strip()) else text
+
+
+def domain(value: str | None) -> str | None:
+    """Normalise a website, URL or host to the company-domain key (``acme.com``)."""
+    url = _url_text(value)
+    labels = _url_host(url) if url is not None else None
     while labels is not None and len(labels) > 2 and labels[0] == "www":
         labels = labels[1:]
     return ".".join(labels) if labels else None
@@ -150,15 +155,11 @@ def _decode_slug(raw: str) -> str | None:
 
 def _linkedin_slug(value: object, kind: str) -> str | None:
     """Return the slug that follows ``/<kind>/`` on any LinkedIn host, or None."""
-    if not isinstance(value, str):
+    url = _url_text(value)
+    labels = _url_host(url) if url is not None else None
+    if url is None or labels is None or not _LINKEDIN_HOST.fullmatch(".".join(labels)):
         return None
-    value = _nfkc(value)
-    if _SPACE.search(value.strip()):
-        return None
-    labels = _url_host(value)
-    if labels is None or not _LINKEDIN_HOST.fullmatch(".".join(labels)):
-        return None
-    path = re.split(r"[?#]", _split_url(value)[1], maxsplit=1)[0]
+    path = re.split(r"[?#]", _split_url(url)[1], maxsplit=1)[0]
     segments = [part for part in path.split("/") if part]
     if segments[:1] == ["mwlite"]:  # LinkedIn's lite mobile site prefixes profile paths
         segments = segments[1:]

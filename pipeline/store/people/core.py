@@ -343,18 +343,14 @@ def people_needing_resync(
 ) -> list[str]:
     """LinkedIn URLs of people whose title or location under this key is still unmatched."""
     urls: list[str] = []
-    if title_key is not None:
-        jt = t.person_job_titles
-        urls += conn.execute(
-            select(t.people.c.linkedin_url)
-            .join(jt, jt.c.person_id == t.people.c.id)
-            .where(jt.c.title_key == title_key, jt.c.matched.is_(False))
-        ).scalars()
-    if location_key is not None:
-        pl = t.person_locations
-        urls += conn.execute(
-            select(t.people.c.linkedin_url)
-            .join(pl, pl.c.person_id == t.people.c.id)
-            .where(pl.c.location_key == location_key, pl.c.matched.is_(False))
-        ).scalars()
+    for table, key_column, key in (
+        (t.person_job_titles, "title_key", title_key),
+        (t.person_locations, "location_key", location_key),
+    ):
+        if key is not None:
+            urls += conn.execute(
+                select(t.people.c.linkedin_url)
+                .join(table, table.c.person_id == t.people.c.id)
+                .where(table.c[key_column] == key, table.c.matched.is_(False))
+            ).scalars()
     return sorted(set(urls))
